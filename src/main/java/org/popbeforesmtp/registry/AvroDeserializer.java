@@ -12,6 +12,7 @@ import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.avro.util.ClassSecurityValidator;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 
@@ -23,6 +24,7 @@ import org.apache.kafka.common.serialization.Deserializer;
  */
 public final class AvroDeserializer<T extends SpecificRecord> implements Deserializer<T> {
   private static final int HEADER_BYTES = 5;
+  private static final java.util.Set<String> TRUSTED_PACKAGES = ConcurrentHashMap.newKeySet();
 
   private final Schema readerSchema;
   private final SpecificData model;
@@ -31,6 +33,7 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
 
   /** A deserializer that takes its registry from {@link #configure}. */
   public AvroDeserializer(Class<T> type) {
+    trustPackageOf(type);
     this.model = SpecificData.getForClass(type);
     this.readerSchema = model.getSchema(type);
   }
@@ -105,6 +108,21 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
           "record on topic " + topic + " with schema id " + id + " is corrupt Avro: " + e, e);
     }
     return value;
+  }
+
+  /**
+   * Avro 1.12 refuses to instantiate classes it has not been told to trust; the generated record
+   * classes this deserializer was made for (and their enums, in the same package) are trusted.
+   */
+  private static void trustPackageOf(Class<?> type) {
+    String pkg = type.getPackageName();
+    synchronized (TRUSTED_PACKAGES) {
+      if (TRUSTED_PACKAGES.add(pkg)) {
+        ClassSecurityValidator.setGlobal(
+            ClassSecurityValidator.composite(
+                ClassSecurityValidator.getGlobal(), c -> c.getPackageName().equals(pkg)));
+      }
+    }
   }
 
   private DatumReader<T> readerFor(int id, String topic) {
