@@ -6,6 +6,8 @@ import org.popbeforesmtp.avro.LoginEvent;
 import org.popbeforesmtp.avro.LoginKind;
 import org.popbeforesmtp.avro.Outcome;
 import org.popbeforesmtp.avro.Protocol;
+import org.popbeforesmtp.avro.Revocation;
+import org.popbeforesmtp.avro.RevocationScope;
 
 /** Builders of test records with sensible defaults. */
 public final class TestEvents {
@@ -26,5 +28,21 @@ public final class TestEvents {
         .setServerId("pop-01")
         .setSource("test")
         .setSessionId(null);
+  }
+
+  /** A revocation of a key or prefix, effective at the given time. */
+  public static Revocation revokeKey(String target, Instant at) {
+    return Revocation.newBuilder()
+        .setScope(RevocationScope.KEY)
+        .setTarget(target)
+        .setReason("test")
+        .setIssuedBy("abuse-desk")
+        .setRevokedAt(at)
+        .build();
+  }
+
+  /** A revocation of every grant of a user, effective at the given time. */
+  public static Revocation revokeUser(String user, Instant at) {
+    return Revocation.newBuilder(revokeKey(user, at)).setScope(RevocationScope.USER).build();
   }
 }

@@ -1,0 +1,40 @@
+package org.popbeforesmtp.config;
+
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
+
+/** Kafka Streams settings of the grant processor. */
+public final class StreamsSettings {
+  private StreamsSettings() {}
+
+  /**
+   * The Streams properties of the grant processor. Precedence, lowest first: the defaults below,
+   * then {@code overrides} (a properties file, environment, flags, already merged by the caller in
+   * that order). Defaults: exactly_once_v2; every internal resource explicitly named; one standby
+   * replica; records that cannot be deserialized or processed are logged and written to the
+   * dead-letter topic (KIP-1034) with the original key and value bytes, the exception and message,
+   * and the source topic, partition and offset in headers, and processing continues.
+   */
+  public static Properties grantProcessor(
+      String applicationId, String bootstrapServers, Topics topics, Map<String, ?> overrides) {
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+    props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, 1);
+    props.put(
+        StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+        LogAndContinueExceptionHandler.class);
+    props.put(
+        StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
+        LogAndContinueProcessingExceptionHandler.class);
+    props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+    props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, topics.deadLetters());
+    props.putAll(overrides);
+    return props;
+  }
+}

@@ -1,0 +1,91 @@
+package org.popbeforesmtp.grants;
+
+import java.time.Duration;
+import org.popbeforesmtp.net.CidrSet;
+import org.popbeforesmtp.net.GrantKeys;
+
+/**
+ * The rules' settings (DESIGN section 4).
+ *
+ * @param ttl how long a successful session event grants relay (default 30 min)
+ * @param maxFutureSkew how far in the future an event may be dated (clock skew); later ones go to
+ *     the dead-letter topic (default 2 min)
+ * @param grace how long a session is kept past its grant's expiry, so late events still merge into
+ *     it (store retention is ttl + grace)
+ * @param expiryScanInterval how often (wall clock) expired grants are looked for and tombstoned
+ * @param keys how client addresses map to grant keys (per address, or per prefix)
+ * @param neverGrant networks whose logins never grant (e.g. CGNAT pools)
+ * @param maxUsersPerKey more distinct users than this in one grant session marks the key as a
+ *     shared address that grants nothing; 0 disables the cap
+ */
+public record GrantPolicy(
+    Duration ttl,
+    Duration maxFutureSkew,
+    Duration grace,
+    Duration expiryScanInterval,
+    GrantKeys keys,
+    CidrSet neverGrant,
+    int maxUsersPerKey) {
+
+  public GrantPolicy {
+    requirePositive("ttl", ttl);
+    requireNotNegative("max future skew", maxFutureSkew);
+    requireNotNegative("grace", grace);
+    requirePositive("expiry scan interval", expiryScanInterval);
+    if (keys == null || neverGrant == null) {
+      throw new IllegalArgumentException("grant keys and never-grant networks are required");
+    }
+    if (maxUsersPerKey < 0) {
+      throw new IllegalArgumentException(
+          "max users per key " + maxUsersPerKey + " must be 0 (no cap) or more");
+    }
+  }
+
+  /** TTL 30 min, skew 2 min, grace 5 min, scan every second, per-address keys, no cap. */
+  public static GrantPolicy defaults() {
+    return new GrantPolicy(
+        Duration.ofMinutes(30),
+        Duration.ofMinutes(2),
+        Duration.ofMinutes(5),
+        Duration.ofSeconds(1),
+        GrantKeys.PER_ADDRESS,
+        CidrSet.empty(),
+        0);
+  }
+
+  public GrantPolicy withTtl(Duration value) {
+    return new GrantPolicy(
+        value, maxFutureSkew, grace, expiryScanInterval, keys, neverGrant, maxUsersPerKey);
+  }
+
+  public GrantPolicy withNeverGrant(CidrSet value) {
+    return new GrantPolicy(
+        ttl, maxFutureSkew, grace, expiryScanInterval, keys, value, maxUsersPerKey);
+  }
+
+  public GrantPolicy withMaxUsersPerKey(int value) {
+    return new GrantPolicy(ttl, maxFutureSkew, grace, expiryScanInterval, keys, neverGrant, value);
+  }
+
+  public GrantPolicy withKeys(GrantKeys value) {
+    return new GrantPolicy(
+        ttl, maxFutureSkew, grace, expiryScanInterval, value, neverGrant, maxUsersPerKey);
+  }
+
+  /** Session store retention: a session is kept this long past its last event. */
+  public Duration sessionRetention() {
+    return ttl.plus(grace);
+  }
+
+  private static void requirePositive(String what, Duration d) {
+    if (d == null || d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(what + " must be positive, got " + d);
+    }
+  }
+
+  private static void requireNotNegative(String what, Duration d) {
+    if (d == null || d.isNegative()) {
+      throw new IllegalArgumentException(what + " must not be negative, got " + d);
+    }
+  }
+}

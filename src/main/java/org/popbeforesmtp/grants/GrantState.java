@@ -1,0 +1,128 @@
+package org.popbeforesmtp.grants;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.popbeforesmtp.avro.Protocol;
+
+/**
+ * The aggregate of one grant session of one key: each user's contribution, so a user revocation can
+ * remove exactly that user's part. The session spans from the earliest to the latest event of its
+ * shares; the grant expires TTL after the latest.
+ *
+ * @param shares one per distinct user, in no particular order
+ * @param shared more distinct users than the cap were seen: the key is a shared address and this
+ *     session grants nothing
+ */
+public record GrantState(List<Share> shares, boolean shared) {
+
+  public GrantState {
+    shares = List.copyOf(shares);
+    if (shares.isEmpty()) {
+      throw new IllegalArgumentException("a grant session has at least one share");
+    }
+  }
+
+  /**
+   * One user's events in the session.
+   *
+   * @param firstAt event time of the user's earliest event
+   * @param lastAt event time of the user's latest event
+   * @param count number of distinct events
+   * @param eventId id of the latest event (ties on time: the greatest id, so order never matters)
+   */
+  public record Share(
+      String username,
+      long firstAt,
+      long lastAt,
+      int count,
+      String eventId,
+      String clientIp,
+      Protocol protocol,
+      String serverId) {
+
+    /** This share with one more event folded in; the latest event's details win. */
+    Share plus(Share other) {
+      boolean otherIsLatest =
+          other.lastAt > lastAt || (other.lastAt == lastAt && other.eventId.compareTo(eventId) > 0);
+      Share latest = otherIsLatest ? other : this;
+      return new Share(
+          username,
+          Math.min(firstAt, other.firstAt),
+          Math.max(lastAt, other.lastAt),
+          count + other.count,
+          latest.eventId,
+          latest.clientIp,
+          latest.protocol,
+          latest.serverId);
+    }
+  }
+
+  /** Event time of the earliest event: the session (and grant) start. */
+  public long start() {
+    long start = Long.MAX_VALUE;
+    for (Share s : shares) {
+      start = Math.min(start, s.firstAt());
+    }
+    return start;
+  }
+
+  /** Event time of the latest event: the session end. */
+  public long end() {
+    return latest().lastAt();
+  }
+
+  /** The share holding the latest event (ties: the greatest event id). */
+  public Share latest() {
+    return shares.stream()
+        .max(Comparator.comparingLong(Share::lastAt).thenComparing(Share::eventId))
+        .orElseThrow();
+  }
+
+  /** Number of distinct events in the session. */
+  public int eventCount() {
+    int n = 0;
+    for (Share s : shares) {
+      n += s.count();
+    }
+    return n;
+  }
+
+  /** The usernames of the shares. */
+  public List<String> users() {
+    return shares.stream().map(Share::username).toList();
+  }
+
+  /** Folds sessions and a new share into one session; users are merged share by share. */
+  static GrantState merge(List<GrantState> sessions, Share added, int maxUsersPerKey) {
+    List<Share> merged = new ArrayList<>();
+    boolean shared = false;
+    List<Share> all = new ArrayList<>();
+    for (GrantState s : sessions) {
+      shared |= s.shared();
+      all.addAll(s.shares());
+    }
+    all.add(added);
+    for (Share share : all) {
+      int i = indexOf(merged, share.username());
+      if (i < 0) {
+        merged.add(share);
+      } else {
+        merged.set(i, merged.get(i).plus(share));
+      }
+    }
+    if (maxUsersPerKey > 0 && merged.size() > maxUsersPerKey) {
+      shared = true;
+    }
+    return new GrantState(merged, shared);
+  }
+
+  private static int indexOf(List<Share> shares, String username) {
+    for (int i = 0; i < shares.size(); i++) {
+      if (shares.get(i).username().equals(username)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+}

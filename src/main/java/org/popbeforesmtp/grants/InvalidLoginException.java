@@ -1,0 +1,18 @@
+package org.popbeforesmtp.grants;
+
+/**
+ * A record that cannot be processed (invalid address, missing field, dated in the future). The
+ * dead-letter handler writes the original bytes to the dead-letter topic with this message as the
+ * reason; processing continues.
+ */
+public final class InvalidLoginException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  public InvalidLoginException(String reason) {
+    super(reason);
+  }
+
+  public InvalidLoginException(String reason, Throwable cause) {
+    super(reason, cause);
+  }
+}
