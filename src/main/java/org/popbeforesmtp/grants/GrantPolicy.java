@@ -10,8 +10,8 @@ import org.popbeforesmtp.net.GrantKeys;
  * @param ttl how long a successful session event grants relay (default 30 min)
  * @param maxFutureSkew how far in the future an event may be dated (clock skew); later ones go to
  *     the dead-letter topic (default 2 min)
- * @param grace how long a session is kept past its grant's expiry, so late events still merge into
- *     it (store retention is ttl + grace)
+ * @param grace extra time a session is kept, for clock and segment slack (see {@link
+ *     #sessionRetention()})
  * @param expiryScanInterval how often (wall clock) expired grants are looked for and tombstoned
  * @param keys how client addresses map to grant keys (per address, or per prefix)
  * @param neverGrant networks whose logins never grant (e.g. CGNAT pools)
@@ -41,12 +41,12 @@ public record GrantPolicy(
     }
   }
 
-  /** TTL 30 min, skew 2 min, grace 5 min, scan every second, per-address keys, no cap. */
+  /** TTL 30 min, skew 2 min, grace 1 min, scan every second, per-address keys, no cap. */
   public static GrantPolicy defaults() {
     return new GrantPolicy(
         Duration.ofMinutes(30),
         Duration.ofMinutes(2),
-        Duration.ofMinutes(5),
+        Duration.ofMinutes(1),
         Duration.ofSeconds(1),
         GrantKeys.PER_ADDRESS,
         CidrSet.empty(),
@@ -72,9 +72,13 @@ public record GrantPolicy(
         ttl, maxFutureSkew, grace, expiryScanInterval, value, neverGrant, maxUsersPerKey);
   }
 
-  /** Session store retention: a session is kept this long past its last event. */
+  /**
+   * Session store retention, measured from a session's last event: its grant lives ttl, and a late
+   * event (accepted while less than ttl old) may still chain into it up to ttl after that, dated up
+   * to the skew ahead; grace covers the rest. State is bounded by the keys active in that span.
+   */
   public Duration sessionRetention() {
-    return ttl.plus(grace);
+    return ttl.multipliedBy(2).plus(maxFutureSkew).plus(grace);
   }
 
   private static void requirePositive(String what, Duration d) {

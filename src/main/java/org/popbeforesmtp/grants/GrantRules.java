@@ -202,7 +202,7 @@ public final class GrantRules {
       sink.refused(Refusal.SHARED_ADDRESS);
       return Refusal.SHARED_ADDRESS;
     }
-    publish(key, merged, now, store, sink);
+    publish(key, merged, now, store, sink, false);
     return null;
   }
 
@@ -308,31 +308,29 @@ public final class GrantRules {
         }
       }
       if (kept.size() == s.state().shares().size() && kept.equals(s.state().shares())) {
-        if (s.state().end() + ttl > now) {
-          remaining = s.state();
-        }
+        remaining = later(remaining, s.state(), now);
         continue;
       }
       store.removeSession(key, s.state().start(), s.state().end());
       if (!kept.isEmpty()) {
         GrantState next = new GrantState(kept, s.state().shared());
         store.putSession(key, next);
-        if (next.end() + ttl > now) {
-          remaining = next;
-        }
+        remaining = later(remaining, next, now);
       }
     }
     if (remaining == null || remaining.shared()) {
       end(key, now, store, sink, Ended.REVOKED);
     } else {
-      Published before = store.published(key);
-      for (String user : before == null ? List.<String>of() : before.users()) {
-        if (!remaining.users().contains(user)) {
-          store.removeUserKey(user, key);
-        }
-      }
-      publish(key, remaining, now, store, sink);
+      publish(key, remaining, now, store, sink, true);
     }
+  }
+
+  /** Of two sessions, the live one that ends last (null when neither is live). */
+  private GrantState later(GrantState a, GrantState b, long now) {
+    if (b.end() + ttl <= now) {
+      return a;
+    }
+    return a == null || b.end() > a.end() ? b : a;
   }
 
   /** Tombstones every published grant that has expired by {@code now}; reads only those. */
@@ -348,15 +346,24 @@ public final class GrantRules {
     store.purgeBefore(now - ttl);
   }
 
-  private void publish(String key, GrantState state, long now, Store store, Sink sink) {
+  private void publish(
+      String key, GrantState state, long now, Store store, Sink sink, boolean mayShorten) {
     long expiresAt = state.end() + ttl;
+    Published before = store.published(key);
+    if (!mayShorten && before != null && before.expiresAt() > expiresAt) {
+      return; // a later session of this key (dated ahead within the skew) holds the grant
+    }
     if (expiresAt <= now) {
       end(key, now, store, sink, Ended.EXPIRED);
       return;
     }
-    Published before = store.published(key);
-    if (before != null && before.expiresAt() != expiresAt) {
+    if (before != null) {
       store.removePublished(before);
+      for (String user : before.users()) {
+        if (!state.users().contains(user)) {
+          store.removeUserKey(user, key);
+        }
+      }
     }
     store.putPublished(new Published(key, expiresAt, state.users()));
     for (String user : state.users()) {

@@ -20,6 +20,7 @@ public final class InMemoryGrantStore implements GrantRules.Store {
           .thenComparing(GrantRules.Published::key);
 
   private final long retention;
+  private final long ttl;
   private final Map<String, List<GrantState>> sessions = new HashMap<>();
   private final Map<String, GrantRules.Published> published = new HashMap<>();
   private final TreeSet<GrantRules.Published> expiryIndex = new TreeSet<>(BY_EXPIRY);
@@ -28,9 +29,10 @@ public final class InMemoryGrantStore implements GrantRules.Store {
   private final Map<String, Long> userRevocations = new HashMap<>();
   private final Map<String, Long> keyRevocations = new HashMap<>();
 
-  /** A store that forgets sessions {@code policy.grace()} after their grant expired. */
+  /** A store that forgets sessions {@link GrantPolicy#sessionRetention()} after their end. */
   public InMemoryGrantStore(GrantPolicy policy) {
     this.retention = policy.sessionRetention().toMillis();
+    this.ttl = policy.ttl().toMillis();
   }
 
   @Override
@@ -149,7 +151,8 @@ public final class InMemoryGrantStore implements GrantRules.Store {
     userRevocations.values().removeIf(at -> at < cutoff);
     keyRevocations.values().removeIf(at -> at < cutoff);
     seen.values().removeIf(time -> time < cutoff);
-    long sessionCutoff = cutoff - retention;
+    // cutoff is now - ttl: keep sessions that ended within the retention before now
+    long sessionCutoff = cutoff + ttl - retention;
     sessions.values().forEach(list -> list.removeIf(s -> s.end() < sessionCutoff));
     sessions.values().removeIf(List::isEmpty);
   }
