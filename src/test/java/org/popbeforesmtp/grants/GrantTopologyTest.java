@@ -449,6 +449,26 @@ class GrantTopologyTest {
   }
 
   @Test
+  void shouldSendAnInvalidRevocationToTheDeadLetterTopicOnce() {
+    driver();
+    d.login(login(T0).build());
+    d.emitted();
+
+    d.revoke(revokeKey("not-an-address", T0));
+    d.revoke(
+        org.popbeforesmtp.avro.Revocation.newBuilder(revokeKey("203.0.113.5", T0))
+            .setScope(org.popbeforesmtp.avro.RevocationScope.UNKNOWN)
+            .build());
+
+    List<TestRecord<byte[], byte[]>> dead = d.deadLetters.readRecordsToList();
+    assertThat(dead).hasSize(2);
+    assertThat(header(dead.get(0), "__streams.errors.message")).contains("not-an-address");
+    assertThat(header(dead.get(0), "__streams.errors.topic")).isEqualTo("relay.revocations");
+    assertThat(header(dead.get(1), "__streams.errors.message")).contains("UNKNOWN");
+    assertNothingElseEmitted();
+  }
+
+  @Test
   void shouldNameEveryStoreAndInternalTopic() {
     driver();
     String description =
