@@ -170,7 +170,8 @@ public final class GrantRules {
    * @return the refusal, or null when the event took part in a grant
    */
   public Refusal onLogin(LoginEvent event, String key, long now, Store store, Sink sink) {
-    Refusal refusal = admit(event, key, now, store);
+    IpAddress client = IpAddress.parse(event.getClientIp());
+    Refusal refusal = admit(event, client, key, now, store);
     if (refusal != null) {
       sink.refused(refusal);
       return refusal;
@@ -189,7 +190,7 @@ public final class GrantRules {
             time,
             1,
             event.getEventId(),
-            IpAddress.parse(event.getClientIp()).toString(),
+            client.toString(),
             event.getProtocol(),
             event.getServerId());
     GrantState merged = GrantState.merge(states, share, policy.maxUsersPerKey());
@@ -206,7 +207,7 @@ public final class GrantRules {
     return null;
   }
 
-  private Refusal admit(LoginEvent event, String key, long now, Store store) {
+  private Refusal admit(LoginEvent event, IpAddress client, String key, long now, Store store) {
     if (event.getOutcome() != Outcome.SUCCESS) {
       return Refusal.NOT_SUCCESSFUL;
     }
@@ -214,7 +215,7 @@ public final class GrantRules {
     if (kind != LoginKind.LOGIN && kind != LoginKind.HEARTBEAT && kind != LoginKind.LOGOUT) {
       return Refusal.NOT_A_SESSION_EVENT;
     }
-    if (policy.neverGrant().contains(IpAddress.parse(event.getClientIp()))) {
+    if (policy.neverGrant().contains(client)) {
       return Refusal.NEVER_GRANT_NETWORK;
     }
     long time = event.getEventTime().toEpochMilli();
