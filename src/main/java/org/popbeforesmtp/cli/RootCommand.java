@@ -19,13 +19,23 @@ import picocli.CommandLine.Spec;
       "POP-before-SMTP relay authorization on Apache Kafka: POP/IMAP logins become per-IP relay"
           + " grants that expire after a TTL, answered to SMTP gateways such as Postfix."
     },
-    subcommands = {CommandLine.HelpCommand.class})
+    subcommands = {ProcessorCommand.class, CommandLine.HelpCommand.class})
 public final class RootCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   /** The command line with every subcommand, as {@code Main} runs it. */
   public static CommandLine newCommandLine() {
-    return new CommandLine(new RootCommand()).setCaseInsensitiveEnumValuesAllowed(true);
+    CommandLine cli = new CommandLine(new RootCommand()).setCaseInsensitiveEnumValuesAllowed(true);
+    // a bad setting (IllegalArgumentException from config validation) is a usage error: exit 2
+    cli.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          if (e instanceof IllegalArgumentException) {
+            commandLine.getErr().println("error: " + e.getMessage());
+            return CommandLine.ExitCode.USAGE;
+          }
+          throw e;
+        });
+    return cli;
   }
 
   @Override

@@ -54,7 +54,7 @@ final class GrantProcessor implements Processor<String, SpecificRecord, String, 
 
     StreamsMetrics metrics = context.metrics();
     String task = context.taskId().toString();
-    created = sensor(metrics, task, "grants-created");
+    created = sensor(metrics, task, "grants-started");
     extended = sensor(metrics, task, "grants-extended");
     expired = sensor(metrics, task, "grants-expired");
     revoked = sensor(metrics, task, "grants-revoked");

@@ -57,7 +57,7 @@ public record SerdeConfig(
         timeoutMs == null
             ? Duration.ofSeconds(10)
             : Duration.ofMillis(Long.parseLong(timeoutMs.toString())),
-        auth == null ? null : auth.toString());
+        auth == null || auth.toString().isEmpty() ? null : auth.toString());
   }
 
   /** A client for this config: the in-memory scope for {@code mock://}, else the REST client. */

@@ -91,7 +91,7 @@ class GrantTopologyTest {
                 .setServerId("pop-01")
                 .setEventCount(1)
                 .build());
-    assertThat(metric("grants-created-total")).isEqualTo(1.0);
+    assertThat(metric("grants-started-total")).isEqualTo(1.0);
     assertNothingElseEmitted();
   }
 
@@ -134,7 +134,7 @@ class GrantTopologyTest {
     assertThat(last.getEventId()).isEqualTo(logout.getEventId());
     assertThat(last.getEventCount()).isEqualTo(3);
     assertThat(grants.get(1).getProtocol()).isEqualTo(Protocol.IMAP);
-    assertThat(metric("grants-created-total")).isEqualTo(1.0);
+    assertThat(metric("grants-started-total")).isEqualTo(1.0);
     assertThat(metric("grants-extended-total")).isEqualTo(2.0);
     assertNothingElseEmitted();
   }

@@ -1,0 +1,154 @@
+package org.popbeforesmtp.cli;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.popbeforesmtp.config.ConfigSources;
+import org.popbeforesmtp.config.ProcessorConfig;
+import org.popbeforesmtp.runtime.ProcessorApp;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code processor}: runs the grant processor and its HTTP API until SIGTERM. */
+@Command(
+    name = "processor",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Turns login events (mail.logins) into relay grants (relay.grants) and serves them over HTTP.",
+      "",
+      "Settings, lowest precedence first: built-in defaults, the --config properties file,"
+          + " environment variables, flags. Each setting's property name is its flag without"
+          + " the dashes' prefix (--http-port = http.port) and its environment variable is"
+          + " PBS_ + the name in upper case (PBS_HTTP_PORT). Any other key in the file, any"
+          + " PBS_KAFKA_<NAME> variable and every --kafka key=value is passed to the Kafka"
+          + " clients and Streams unchanged (security.protocol, sasl.*, ssl.*, tuning).",
+      ""
+    })
+public final class ProcessorCommand implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(ProcessorCommand.class);
+
+  @Option(names = "--config", description = "Properties file with settings.")
+  Path configFile;
+
+  @Option(names = "--bootstrap-servers", description = "Kafka brokers (required).")
+  String bootstrapServers;
+
+  @Option(
+      names = "--schema-registry-url",
+      description = "Confluent-compatible registry (required).")
+  String schemaRegistryUrl;
+
+  @Option(
+      names = "--application-id",
+      description = "Streams application id (default pop-before-smtp-processor).")
+  String applicationId;
+
+  @Option(names = "--state-dir", description = "Local state directory.")
+  String stateDir;
+
+  @Option(names = "--ttl", description = "How long a login grants relay (default 30m).")
+  String ttl;
+
+  @Option(
+      names = "--max-future-skew",
+      description = "Events dated further ahead go to the DLQ (default 2m).")
+  String maxFutureSkew;
+
+  @Option(
+      names = "--expiry-scan-interval",
+      description = "How often expired grants are tombstoned (default 1s).")
+  String expiryScanInterval;
+
+  @Option(
+      names = "--ipv4-prefix-length",
+      description = "Grant per IPv4 prefix of this length (default 32).")
+  String ipv4Prefix;
+
+  @Option(
+      names = "--ipv6-prefix-length",
+      description = "Grant per IPv6 prefix of this length (default 128; 64 for /64 grants).")
+  String ipv6Prefix;
+
+  @Option(names = "--never-grant", description = "CIDRs whose logins never grant, comma-separated.")
+  String neverGrant;
+
+  @Option(
+      names = "--max-users-per-key",
+      description = "More distinct users per grant marks a shared address (default 0 = off).")
+  String maxUsers;
+
+  @Option(names = "--partitions", description = "Partitions of topics created here (default 12).")
+  String partitions;
+
+  @Option(
+      names = "--replication-factor",
+      description = "Replication factor of topics created here (default: broker's).")
+  String replicationFactor;
+
+  @Option(names = "--http-host", description = "Interface of the HTTP API (default 0.0.0.0).")
+  String httpHost;
+
+  @Option(names = "--http-port", description = "HTTP API port (default 8080; 0 = any free port).")
+  String httpPort;
+
+  @Option(
+      names = "--advertised-host",
+      description = "Host name other instances reach this one at (default localhost).")
+  String advertisedHost;
+
+  @Option(
+      names = "--kafka",
+      description = "Kafka/Streams setting passed through, key=value (repeatable).")
+  Map<String, String> kafka = new LinkedHashMap<>();
+
+  private final Map<String, String> env;
+
+  /** The command on the process environment. */
+  public ProcessorCommand() {
+    this(System.getenv());
+  }
+
+  ProcessorCommand(Map<String, String> env) {
+    this.env = env;
+  }
+
+  ProcessorConfig config() {
+    Map<String, String> flags = new LinkedHashMap<>();
+    flags.put("bootstrap.servers", bootstrapServers);
+    flags.put("schema.registry.url", schemaRegistryUrl);
+    flags.put("application.id", applicationId);
+    flags.put("state.dir", stateDir);
+    flags.put("ttl", ttl);
+    flags.put("max.future.skew", maxFutureSkew);
+    flags.put("expiry.scan.interval", expiryScanInterval);
+    flags.put("ipv4.prefix.length", ipv4Prefix);
+    flags.put("ipv6.prefix.length", ipv6Prefix);
+    flags.put("never.grant", neverGrant);
+    flags.put("max.users.per.key", maxUsers);
+    flags.put("partitions", partitions);
+    flags.put("replication.factor", replicationFactor);
+    flags.put("http.host", httpHost);
+    flags.put("http.port", httpPort);
+    flags.put("advertised.host", advertisedHost);
+    return ProcessorConfig.from(
+        ConfigSources.load(
+            ProcessorConfig.SETTINGS, ProcessorConfig.DEFAULTS, configFile, env, flags, kafka));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    ProcessorConfig config = config();
+    ProcessorApp app = ProcessorApp.start(config);
+    Thread hook = new Thread(app::close, "processor-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    LOG.info("HTTP API on {}:{}", config.httpHost(), app.httpPort());
+    int code = app.awaitTermination();
+    if (code != 0) {
+      app.close();
+    }
+    return code;
+  }
+}

@@ -1,0 +1,122 @@
+package org.popbeforesmtp.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+
+/**
+ * Merges configuration layers into settings. Precedence, lowest first: built-in defaults, then the
+ * properties file ({@code --config}), then environment variables, then command-line flags.
+ *
+ * <p>Our own settings use property names such as {@code ttl} or {@code http.port}; the environment
+ * spells them {@code PBS_TTL}, {@code PBS_HTTP_PORT}. Anything else is a Kafka client or Streams
+ * setting passed through unchanged: from the file any key we do not know (e.g. {@code
+ * security.protocol}, {@code sasl.jaas.config}), from the environment {@code PBS_KAFKA_<NAME>}
+ * ({@code PBS_KAFKA_SASL_MECHANISM} → {@code sasl.mechanism}), from flags {@code --kafka
+ * key=value}.
+ *
+ * @param settings our settings by property name
+ * @param kafka pass-through Kafka settings
+ */
+public record ConfigSources(Map<String, String> settings, Map<String, String> kafka) {
+  static final String ENV_PREFIX = "PBS_";
+  static final String KAFKA_ENV_PREFIX = "PBS_KAFKA_";
+
+  /**
+   * @param known our setting names
+   * @param defaults built-in defaults by setting name
+   * @param file the {@code --config} file, or null
+   * @param env the process environment
+   * @param flags settings given as flags (only those given)
+   * @param kafkaFlags {@code --kafka} pass-through settings
+   */
+  public static ConfigSources load(
+      Set<String> known,
+      Map<String, String> defaults,
+      Path file,
+      Map<String, String> env,
+      Map<String, String> flags,
+      Map<String, String> kafkaFlags) {
+    Map<String, String> settings = new LinkedHashMap<>(defaults);
+    Map<String, String> kafka = new LinkedHashMap<>();
+    if (file != null) {
+      Properties props = new Properties();
+      try (Reader in = Files.newBufferedReader(file)) {
+        props.load(in);
+      } catch (IOException e) {
+        throw new UncheckedIOException(
+            "cannot read config file " + file + ": " + e.getMessage(), e);
+      }
+      for (String name : props.stringPropertyNames()) {
+        (known.contains(name) ? settings : kafka).put(name, props.getProperty(name).strip());
+      }
+    }
+    for (Map.Entry<String, String> e : env.entrySet()) {
+      String name = e.getKey();
+      if (name.startsWith(KAFKA_ENV_PREFIX)) {
+        kafka.put(
+            name.substring(KAFKA_ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.'),
+            e.getValue());
+      } else if (name.startsWith(ENV_PREFIX)) {
+        for (String key : known) {
+          if (envName(key).equals(name)) {
+            settings.put(key, e.getValue());
+          }
+        }
+      }
+    }
+    flags.forEach(
+        (k, v) -> {
+          if (v != null) {
+            settings.put(k, v);
+          }
+        });
+    kafka.putAll(kafkaFlags);
+    return new ConfigSources(Map.copyOf(settings), Map.copyOf(kafka));
+  }
+
+  /** The environment variable of a setting: {@code http.port} → {@code PBS_HTTP_PORT}. */
+  public static String envName(String setting) {
+    return ENV_PREFIX + setting.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+  }
+
+  /** A required setting. */
+  public String require(String name) {
+    String value = settings.get(name);
+    if (value == null || value.isBlank()) {
+      throw new IllegalArgumentException(
+          name
+              + " is required: give --"
+              + name.replace('.', '-')
+              + ", "
+              + envName(name)
+              + " or '"
+              + name
+              + "=' in the --config file");
+    }
+    return value;
+  }
+
+  /** An optional setting, or null. */
+  public String get(String name) {
+    String value = settings.get(name);
+    return value == null || value.isBlank() ? null : value;
+  }
+
+  /** An integer setting, with an error naming it. */
+  public int getInt(String name) {
+    String value = require(name);
+    try {
+      return Integer.parseInt(value.strip());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(name + " '" + value + "' is not a whole number");
+    }
+  }
+}

@@ -1,0 +1,111 @@
+package org.popbeforesmtp.config;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import org.popbeforesmtp.grants.GrantPolicy;
+import org.popbeforesmtp.net.CidrSet;
+import org.popbeforesmtp.net.GrantKeys;
+import org.popbeforesmtp.registry.SerdeConfig;
+
+/**
+ * Everything the {@code processor} command runs with, validated.
+ *
+ * @param partitions partitions of the topics it creates (an existing logins topic keeps its own)
+ * @param replicationFactor replication factor of created topics; -1 takes the broker default
+ * @param httpHost interface the HTTP API binds to
+ * @param httpPort HTTP API port; 0 picks a free one
+ * @param advertisedHost host name other instances reach this one's HTTP API at
+ * @param kafka Kafka client and Streams settings passed through (SASL/SSL, tuning)
+ */
+public record ProcessorConfig(
+    String bootstrapServers,
+    SerdeConfig registry,
+    String applicationId,
+    Path stateDir,
+    Topics topics,
+    GrantPolicy policy,
+    int partitions,
+    int replicationFactor,
+    String httpHost,
+    int httpPort,
+    String advertisedHost,
+    Map<String, String> kafka) {
+
+  public static final Map<String, String> DEFAULTS = defaults();
+  public static final Set<String> SETTINGS = DEFAULTS.keySet();
+
+  public ProcessorConfig {
+    if (partitions < 1) {
+      throw new IllegalArgumentException("partitions " + partitions + " must be at least 1");
+    }
+    if (httpPort < 0 || httpPort > 65535) {
+      throw new IllegalArgumentException("http.port " + httpPort + " must be 0-65535");
+    }
+    kafka = Map.copyOf(kafka);
+  }
+
+  private static Map<String, String> defaults() {
+    Map<String, String> d = new LinkedHashMap<>();
+    d.put("bootstrap.servers", "");
+    d.put("schema.registry.url", "");
+    d.put("application.id", "pop-before-smtp-processor");
+    d.put("state.dir", System.getProperty("java.io.tmpdir") + "/pop-before-smtp-state");
+    d.put("ttl", "30m");
+    d.put("max.future.skew", "2m");
+    d.put("grace", "1m");
+    d.put("expiry.scan.interval", "1s");
+    d.put("ipv4.prefix.length", "32");
+    d.put("ipv6.prefix.length", "128");
+    d.put("never.grant", "");
+    d.put("max.users.per.key", "0");
+    d.put("partitions", "12");
+    d.put("replication.factor", "-1");
+    d.put("http.host", "0.0.0.0");
+    d.put("http.port", "8080");
+    d.put("advertised.host", "");
+    d.put("topic.logins", "mail.logins");
+    d.put("topic.grants", "relay.grants");
+    d.put("topic.revocations", "relay.revocations");
+    d.put("topic.dead.letters", "mail.logins.dlq");
+    return Map.copyOf(d);
+  }
+
+  /** Builds and validates the config from merged sources. */
+  public static ProcessorConfig from(ConfigSources sources) {
+    GrantPolicy policy =
+        new GrantPolicy(
+            Durations.parse("ttl", sources.require("ttl")),
+            Durations.parse("max.future.skew", sources.require("max.future.skew")),
+            Durations.parse("grace", sources.require("grace")),
+            Durations.parse("expiry.scan.interval", sources.require("expiry.scan.interval")),
+            new GrantKeys(
+                sources.getInt("ipv4.prefix.length"), sources.getInt("ipv6.prefix.length")),
+            CidrSet.parse(sources.get("never.grant")),
+            sources.getInt("max.users.per.key"));
+    String host = sources.get("advertised.host");
+    return new ProcessorConfig(
+        sources.require("bootstrap.servers"),
+        SerdeConfig.fromMap(
+            Map.of(
+                SerdeConfig.SCHEMA_REGISTRY_URL,
+                sources.require("schema.registry.url"),
+                SerdeConfig.BASIC_AUTH_USER_INFO,
+                sources.kafka().getOrDefault(SerdeConfig.BASIC_AUTH_USER_INFO, ""))),
+        sources.require("application.id"),
+        Path.of(sources.require("state.dir")),
+        new Topics(
+            sources.require("topic.logins"),
+            sources.require("topic.grants"),
+            sources.require("topic.revocations"),
+            sources.require("topic.dead.letters")),
+        policy,
+        sources.getInt("partitions"),
+        sources.getInt("replication.factor"),
+        sources.require("http.host"),
+        sources.getInt("http.port"),
+        host == null ? "localhost" : host,
+        sources.kafka());
+  }
+}

@@ -1,0 +1,273 @@
+package org.popbeforesmtp.runtime;
+
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.apache.kafka.streams.state.HostInfo;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.popbeforesmtp.config.ProcessorConfig;
+import org.popbeforesmtp.config.StreamsSettings;
+import org.popbeforesmtp.grants.GrantRules;
+import org.popbeforesmtp.grants.GrantSerdes;
+import org.popbeforesmtp.grants.GrantTopology;
+import org.popbeforesmtp.grants.Refusal;
+import org.popbeforesmtp.grants.StoreNames;
+import org.popbeforesmtp.query.GrantJson;
+import org.popbeforesmtp.query.GrantQueries;
+import org.popbeforesmtp.registry.SchemaRegistryClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The grant processor: provisions the topics, runs the grant topology, and serves the HTTP API
+ * (grant lookups across instances, health, Prometheus metrics). Start with {@link #start}, stop
+ * with {@link #close} (idempotent; Streams closed and state flushed before the HTTP server stops).
+ */
+public final class ProcessorApp implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ProcessorApp.class);
+  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+  private static final List<String> GRANT_OPERATIONS =
+      List.of(
+          "grants-started",
+          "grants-extended",
+          "grants-expired",
+          "grants-revoked",
+          "grants-ended-shared-address");
+
+  private final ProcessorConfig config;
+  private final KafkaStreams streams;
+  private final Javalin http;
+  private final SchemaRegistryClient registry;
+  private final PrometheusMeterRegistry metrics;
+  private final HostInfo self;
+  private final CountDownLatch terminated = new CountDownLatch(1);
+  private final AtomicReference<Throwable> failure = new AtomicReference<>();
+  private boolean closed;
+
+  private ProcessorApp(
+      ProcessorConfig config,
+      KafkaStreams streams,
+      Javalin http,
+      SchemaRegistryClient registry,
+      PrometheusMeterRegistry metrics,
+      HostInfo self) {
+    this.config = config;
+    this.streams = streams;
+    this.http = http;
+    this.registry = registry;
+    this.metrics = metrics;
+    this.self = self;
+  }
+
+  /** Provisions topics, binds the HTTP API and starts Kafka Streams (returns before RUNNING). */
+  public static ProcessorApp start(ProcessorConfig config) {
+    long started = System.nanoTime();
+    SchemaRegistryClient registry = config.registry().newClient();
+    GrantSerdes serdes = GrantSerdes.of(registry, config.registry().autoRegister());
+    int partitions;
+    try (Admin admin = Admin.create(clientProps(config))) {
+      partitions =
+          TopicProvisioner.ensure(
+              admin, config.topics(), config.partitions(), config.replicationFactor());
+    }
+    Topology topology = GrantTopology.build(config.topics(), serdes, config.policy(), partitions);
+    LOG.info("grant topology:\n{}", topology.describe());
+
+    Javalin http = Javalin.create(c -> c.showJavalinBanner = false);
+    http.start(config.httpHost(), config.httpPort());
+    HostInfo self = new HostInfo(config.advertisedHost(), http.port());
+
+    Map<String, Object> overrides = new HashMap<>(config.kafka());
+    overrides.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
+    overrides.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
+    if (config.replicationFactor() > 0) {
+      overrides.putIfAbsent(StreamsConfig.REPLICATION_FACTOR_CONFIG, config.replicationFactor());
+    }
+    Properties props =
+        StreamsSettings.grantProcessor(
+            config.applicationId(), config.bootstrapServers(), config.topics(), overrides);
+    KafkaStreams streams = new KafkaStreams(topology, props);
+    PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    ProcessorApp app = new ProcessorApp(config, streams, http, registry, metrics, self);
+    app.wire(started);
+    streams.start();
+    return app;
+  }
+
+  private void wire(long started) {
+    streams.setUncaughtExceptionHandler(
+        e -> {
+          fail(e);
+          return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+    streams.setStateListener(
+        (now, before) -> {
+          LOG.info("grant processor state {} -> {}", before, now);
+          if (now == KafkaStreams.State.RUNNING && before == KafkaStreams.State.REBALANCING) {
+            LOG.info(
+                "grant processor ready after {} ms", (System.nanoTime() - started) / 1_000_000);
+          }
+          if (now == KafkaStreams.State.ERROR) {
+            fail(new IllegalStateException("Kafka Streams entered the ERROR state"));
+          }
+        });
+    new KafkaStreamsMetrics(streams).bindTo(metrics);
+    new JvmMemoryMetrics().bindTo(metrics);
+    // the rules' per-task sensors, summed over this instance's tasks at scrape time
+    for (String operation : GRANT_OPERATIONS) {
+      FunctionCounter.builder(
+              "pop_before_smtp_" + operation.replace('-', '_'),
+              streams,
+              s -> sumStreamsMetric(s, operation + "-total"))
+          .register(metrics);
+    }
+    for (Refusal refusal : Refusal.values()) {
+      FunctionCounter.builder(
+              "pop_before_smtp_logins_refused",
+              streams,
+              s -> sumStreamsMetric(s, "logins-refused-" + refusal.metricName() + "-total"))
+          .tag("reason", refusal.metricName())
+          .register(metrics);
+    }
+    FunctionCounter.builder(
+            "pop_before_smtp_dead_letters",
+            streams,
+            s -> sumStreamsMetric(s, "dropped-records-total"))
+        .description("records written to the dead-letter topic (dropped from processing)")
+        .register(metrics);
+    Gauge.builder("pop_before_smtp_grants_live", this, ProcessorApp::liveGrants)
+        .description("grants currently published by this instance's active tasks")
+        .register(metrics);
+
+    GrantRules rules = new GrantRules(config.policy());
+    GrantQueries queries =
+        new GrantQueries(streams, rules, self, Clock.systemUTC(), Duration.ofSeconds(2));
+    http.get("/v1/grants/{ip}", ctx -> grant(ctx, queries));
+    http.get("/health/live", ctx -> health(ctx, failure.get() == null && !closed));
+    http.get(
+        "/health/ready",
+        ctx -> health(ctx, streams.state() == KafkaStreams.State.RUNNING && failure.get() == null));
+    http.get(
+        "/metrics",
+        ctx ->
+            ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
+  }
+
+  private static void grant(Context ctx, GrantQueries queries) {
+    boolean forwarded = ctx.header(GrantQueries.FORWARDED_HEADER) != null;
+    GrantQueries.Answer answer = queries.lookup(ctx.pathParam("ip"), forwarded);
+    ctx.contentType("application/json");
+    if (answer instanceof GrantQueries.Found found) {
+      ctx.header("X-Served-By", found.servedBy());
+      ctx.status(200).result(GrantJson.grant(found.grant()).toString());
+    } else if (answer instanceof GrantQueries.NotFound nf) {
+      ctx.status(404)
+          .result(
+              GrantJson.error("no live grant", "no live grant covers " + nf.ip())
+                  .put("key", nf.key())
+                  .toString());
+    } else if (answer instanceof GrantQueries.Invalid invalid) {
+      ctx.status(400).result(GrantJson.error("invalid address", invalid.reason()).toString());
+    } else if (answer instanceof GrantQueries.Unavailable u) {
+      ctx.header("Retry-After", "1");
+      ctx.status(503).result(GrantJson.error("unavailable", u.reason()).toString());
+    } else if (answer instanceof GrantQueries.Relayed relayed) {
+      ctx.header("X-Served-By", relayed.owner());
+      ctx.status(relayed.status()).result(relayed.body());
+    }
+  }
+
+  private static void health(Context ctx, boolean ok) {
+    ctx.contentType("application/json")
+        .status(ok ? 200 : 503)
+        .result(GrantJson.mapper().createObjectNode().put("status", ok ? "UP" : "DOWN").toString());
+  }
+
+  private static double sumStreamsMetric(KafkaStreams streams, String name) {
+    double sum = 0;
+    for (var e : streams.metrics().entrySet()) {
+      if (e.getKey().name().equals(name) && e.getValue().metricValue() instanceof Number n) {
+        sum += n.doubleValue();
+      }
+    }
+    return sum;
+  }
+
+  private double liveGrants() {
+    try {
+      ReadOnlyKeyValueStore<String, Long> store =
+          streams.store(
+              StoreQueryParameters.fromNameAndType(
+                  StoreNames.PUBLISHED, QueryableStoreTypes.<String, Long>keyValueStore()));
+      return store.approximateNumEntries();
+    } catch (InvalidStateStoreException | IllegalStateException e) {
+      return Double.NaN;
+    }
+  }
+
+  private void fail(Throwable cause) {
+    if (failure.compareAndSet(null, cause)) {
+      LOG.error("grant processor failed; shutting down", cause);
+    }
+    terminated.countDown();
+  }
+
+  /** The HTTP API's bound port. */
+  public int httpPort() {
+    return self.port();
+  }
+
+  /** The Streams instance (for tests and the dev stack). */
+  public KafkaStreams streams() {
+    return streams;
+  }
+
+  /** Blocks until {@link #close} or a fatal Streams error; returns the exit code (0 or 1). */
+  public int awaitTermination() throws InterruptedException {
+    terminated.await();
+    return failure.get() == null ? 0 : 1;
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    LOG.info("closing grant processor");
+    streams.close(CLOSE_TIMEOUT);
+    http.stop();
+    metrics.close();
+    registry.close();
+    terminated.countDown();
+  }
+
+  static Properties clientProps(ProcessorConfig config) {
+    Properties props = new Properties();
+    props.putAll(config.kafka());
+    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    return props;
+  }
+}

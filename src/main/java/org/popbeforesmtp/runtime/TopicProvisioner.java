@@ -1,0 +1,196 @@
+package org.popbeforesmtp.runtime;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.popbeforesmtp.config.Topics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Creates the system's topics when missing, with the configs of DESIGN section 3, and refuses to
+ * start on existing topics whose configuration would break the contract (e.g. a relay.grants topic
+ * that is not compacted).
+ */
+public final class TopicProvisioner {
+  private static final Logger LOG = LoggerFactory.getLogger(TopicProvisioner.class);
+  static final long LOGIN_RETENTION_MS = 400L * 24 * 3600 * 1000;
+  static final long DEAD_LETTER_RETENTION_MS = 30L * 24 * 3600 * 1000;
+  static final long GRANT_TOMBSTONE_RETENTION_MS = 60_000;
+
+  private TopicProvisioner() {}
+
+  /** Thrown when an existing topic cannot be used; the message says how to fix it. */
+  public static final class TopicConfigException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    TopicConfigException(String message) {
+      super(message);
+    }
+  }
+
+  /** The topics and their configs as this project creates them. */
+  static Map<String, Map<String, String>> wanted(Topics topics) {
+    Map<String, Map<String, String>> wanted = new LinkedHashMap<>();
+    wanted.put(
+        topics.logins(),
+        Map.of(
+            TopicConfig.CLEANUP_POLICY_CONFIG,
+            TopicConfig.CLEANUP_POLICY_DELETE,
+            TopicConfig.RETENTION_MS_CONFIG,
+            Long.toString(LOGIN_RETENTION_MS)));
+    wanted.put(
+        topics.grants(),
+        Map.of(
+            TopicConfig.CLEANUP_POLICY_CONFIG,
+            TopicConfig.CLEANUP_POLICY_COMPACT,
+            TopicConfig.DELETE_RETENTION_MS_CONFIG,
+            Long.toString(GRANT_TOMBSTONE_RETENTION_MS),
+            TopicConfig.SEGMENT_MS_CONFIG,
+            Long.toString(3_600_000),
+            TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG,
+            "0.1"));
+    wanted.put(
+        topics.revocations(),
+        Map.of(
+            TopicConfig.CLEANUP_POLICY_CONFIG,
+            TopicConfig.CLEANUP_POLICY_DELETE,
+            TopicConfig.RETENTION_MS_CONFIG,
+            Long.toString(LOGIN_RETENTION_MS)));
+    wanted.put(
+        topics.deadLetters(),
+        Map.of(
+            TopicConfig.CLEANUP_POLICY_CONFIG,
+            TopicConfig.CLEANUP_POLICY_DELETE,
+            TopicConfig.RETENTION_MS_CONFIG,
+            Long.toString(DEAD_LETTER_RETENTION_MS)));
+    return wanted;
+  }
+
+  /**
+   * Ensures the topics exist and are usable.
+   *
+   * @param partitions partitions of topics created here (revocations get one: their order matters
+   *     and they are few)
+   * @param replicationFactor -1 for the broker's default
+   * @return the partition count of the logins topic (the grant topology's internal topics get it)
+   */
+  public static int ensure(Admin admin, Topics topics, int partitions, int replicationFactor) {
+    Map<String, Map<String, String>> wanted = wanted(topics);
+    try {
+      Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+      List<NewTopic> create = new ArrayList<>();
+      for (var entry : wanted.entrySet()) {
+        if (!existing.contains(entry.getKey())) {
+          int count = entry.getKey().equals(topics.revocations()) ? 1 : partitions;
+          create.add(
+              new NewTopic(
+                      entry.getKey(),
+                      Optional.of(count),
+                      replicationFactor < 1
+                          ? Optional.empty()
+                          : Optional.of((short) replicationFactor))
+                  .configs(entry.getValue()));
+        }
+      }
+      if (!create.isEmpty()) {
+        try {
+          admin.createTopics(create).all().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof TopicExistsException)) {
+            throw e;
+          }
+        }
+        LOG.info("created topics {}", create.stream().map(NewTopic::name).toList());
+      }
+      validate(admin, topics);
+      TopicDescription logins =
+          admin
+              .describeTopics(List.of(topics.logins()))
+              .allTopicNames()
+              .get(30, TimeUnit.SECONDS)
+              .get(topics.logins());
+      int actual = logins.partitions().size();
+      if (actual != partitions) {
+        LOG.warn(
+            "topic {} has {} partitions, not the configured {}: using {}",
+            topics.logins(),
+            actual,
+            partitions,
+            actual);
+      }
+      return actual;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while provisioning topics", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException(
+          "cannot list, create or describe topics "
+              + wanted.keySet()
+              + ": "
+              + (e.getCause() == null ? e : e.getCause()),
+          e);
+    }
+  }
+
+  private static void validate(Admin admin, Topics topics)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    Map<ConfigResource, String> resources = new HashMap<>();
+    for (String t : List.of(topics.logins(), topics.grants())) {
+      resources.put(new ConfigResource(ConfigResource.Type.TOPIC, t), t);
+    }
+    Map<ConfigResource, Config> configs =
+        admin.describeConfigs(resources.keySet()).all().get(30, TimeUnit.SECONDS);
+    String grantsPolicy =
+        policy(configs.get(new ConfigResource(ConfigResource.Type.TOPIC, topics.grants())));
+    if (!grantsPolicy.contains(TopicConfig.CLEANUP_POLICY_COMPACT)) {
+      throw new TopicConfigException(
+          "topic "
+              + topics.grants()
+              + " has cleanup.policy="
+              + grantsPolicy
+              + " but must be compacted, or dead grants pile up and edges read every grant ever"
+              + " made; fix it with: kafka-configs.sh --bootstrap-server ... --alter --entity-type"
+              + " topics --entity-name "
+              + topics.grants()
+              + " --add-config cleanup.policy=compact");
+    }
+    String loginsPolicy =
+        policy(configs.get(new ConfigResource(ConfigResource.Type.TOPIC, topics.logins())));
+    if (loginsPolicy.contains(TopicConfig.CLEANUP_POLICY_COMPACT)) {
+      throw new TopicConfigException(
+          "topic "
+              + topics.logins()
+              + " has cleanup.policy="
+              + loginsPolicy
+              + ": compaction would delete the login history the audit needs; set"
+              + " cleanup.policy=delete with a long retention.ms (e.g. 400 days)");
+    }
+  }
+
+  private static String policy(Config config) {
+    ConfigEntry entry = config == null ? null : config.get(TopicConfig.CLEANUP_POLICY_CONFIG);
+    return entry == null || entry.value() == null ? "delete" : entry.value();
+  }
+
+  /** The names this provisioner manages, for messages. */
+  static Collection<String> names(Topics topics) {
+    return wanted(topics).keySet();
+  }
+}

@@ -1,0 +1,109 @@
+package org.popbeforesmtp.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.streams.KafkaStreams;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.popbeforesmtp.avro.LoginEvent;
+import org.popbeforesmtp.avro.RelayGrant;
+import org.popbeforesmtp.testing.KafkaBroker;
+import org.popbeforesmtp.testing.ProcessorFixture;
+import org.popbeforesmtp.testing.TestEvents;
+
+/** The processor on a real broker: grants on the topic and over HTTP, expiry, restart. */
+@ExtendWith(KafkaBroker.class)
+class ProcessorIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path dir;
+
+  private static void awaitRunning(ProcessorApp app) {
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> app.streams().state() == KafkaStreams.State.RUNNING);
+  }
+
+  @Test
+  void shouldGrantAnswerOverHttpAndExpire() throws Exception {
+    try (ProcessorFixture f = new ProcessorFixture();
+        ProcessorApp app =
+            ProcessorApp.start(f.config(dir.resolve("state"), Map.of("ttl", "6s")))) {
+      awaitRunning(app);
+      assertThat(f.get(app.httpPort(), "/health/ready").statusCode()).isEqualTo(200);
+      LoginEvent event =
+          TestEvents.login(Instant.now()).setClientIp("::ffff:198.51.100.23").build();
+
+      f.send(event);
+
+      List<ConsumerRecord<String, RelayGrant>> seen = new ArrayList<>();
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> seen.addAll(f.grants(Duration.ofMillis(300))) && !seen.isEmpty());
+      assertThat(seen.get(0).key()).isEqualTo("198.51.100.23");
+      assertThat(seen.get(0).value().getEventId()).isEqualTo(event.getEventId());
+
+      HttpResponse<String> found = f.get(app.httpPort(), "/v1/grants/198.51.100.23");
+      assertThat(found.statusCode()).isEqualTo(200);
+      JsonNode grant = JSON.readTree(found.body());
+      assertThat(grant.get("key").asText()).isEqualTo("198.51.100.23");
+      assertThat(grant.get("username").asText()).isEqualTo("alice");
+      assertThat(grant.get("eventId").asText()).isEqualTo(event.getEventId());
+      assertThat(grant.get("expiresAt").asText())
+          .matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z");
+      assertThat(f.get(app.httpPort(), "/v1/grants/198.51.100.24").statusCode()).isEqualTo(404);
+      HttpResponse<String> bad = f.get(app.httpPort(), "/v1/grants/mail.example.com");
+      assertThat(bad.statusCode()).isEqualTo(400);
+      assertThat(bad.body()).contains("mail.example.com");
+      String metrics = f.get(app.httpPort(), "/metrics").body();
+      assertThat(metrics)
+          .contains("pop_before_smtp_grants_started_total 1.0")
+          .contains("pop_before_smtp_grants_live 1.0")
+          .contains("pop_before_smtp_logins_refused_total{reason=\"duplicate\"}");
+
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> seen.addAll(f.grants(Duration.ofMillis(300))) && seen.size() >= 2);
+      assertThat(seen.get(1).key()).isEqualTo("198.51.100.23");
+      assertThat(seen.get(1).value()).as("expiry tombstone").isNull();
+      assertThat(f.get(app.httpPort(), "/v1/grants/198.51.100.23").statusCode()).isEqualTo(404);
+    }
+  }
+
+  @Test
+  void shouldKeepGrantsAcrossARestartWithoutDuplicates() throws Exception {
+    try (ProcessorFixture f = new ProcessorFixture()) {
+      LoginEvent event = TestEvents.login(Instant.now()).setClientIp("203.0.113.77").build();
+      try (ProcessorApp app = ProcessorApp.start(f.config(dir.resolve("a"), Map.of()))) {
+        awaitRunning(app);
+        f.send(event);
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .until(() -> f.get(app.httpPort(), "/v1/grants/203.0.113.77").statusCode() == 200);
+      }
+      // a fresh state directory: the stores come back from their changelogs
+      try (ProcessorApp app = ProcessorApp.start(f.config(dir.resolve("b"), Map.of()))) {
+        awaitRunning(app);
+        HttpResponse<String> found = f.get(app.httpPort(), "/v1/grants/203.0.113.77");
+        assertThat(found.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(found.body()).get("eventCount").asInt()).isEqualTo(1);
+        f.send(event); // a duplicate after the restart changes nothing
+        List<ConsumerRecord<String, RelayGrant>> all = f.grants(Duration.ofSeconds(4));
+        assertThat(all).hasSize(1);
+        assertThat(all.get(0).value().getEventId()).isEqualTo(event.getEventId());
+      }
+    }
+  }
+}
