@@ -1,7 +1,6 @@
 package org.popbeforesmtp.runtime;
 
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,6 +18,7 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.popbeforesmtp.config.Topics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -119,13 +119,7 @@ public final class TopicProvisioner {
         }
         LOG.info("created topics {}", create.stream().map(NewTopic::name).toList());
       }
-      validate(admin, topics);
-      TopicDescription logins =
-          admin
-              .describeTopics(List.of(topics.logins()))
-              .allTopicNames()
-              .get(30, TimeUnit.SECONDS)
-              .get(topics.logins());
+      TopicDescription logins = describeWhenVisible(admin, topics);
       int actual = logins.partitions().size();
       if (actual != partitions) {
         LOG.warn(
@@ -146,6 +140,28 @@ public final class TopicProvisioner {
               + ": "
               + (e.getCause() == null ? e : e.getCause()),
           e);
+    }
+  }
+
+  /** Validates and describes, retrying while just-created topics propagate to the metadata. */
+  private static TopicDescription describeWhenVisible(Admin admin, Topics topics)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      try {
+        validate(admin, topics);
+        return admin
+            .describeTopics(List.of(topics.logins()))
+            .allTopicNames()
+            .get(30, TimeUnit.SECONDS)
+            .get(topics.logins());
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof UnknownTopicOrPartitionException)
+            || System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(200);
+      }
     }
   }
 
@@ -187,10 +203,5 @@ public final class TopicProvisioner {
   private static String policy(Config config) {
     ConfigEntry entry = config == null ? null : config.get(TopicConfig.CLEANUP_POLICY_CONFIG);
     return entry == null || entry.value() == null ? "delete" : entry.value();
-  }
-
-  /** The names this provisioner manages, for messages. */
-  static Collection<String> names(Topics topics) {
-    return wanted(topics).keySet();
   }
 }
