@@ -100,6 +100,11 @@ public final class ProcessorCommand implements Callable<Integer> {
   String advertisedHost;
 
   @Option(
+      names = "--admin-token",
+      description = "Bearer token for POST /v1/revocations (default: loopback clients only).")
+  String adminToken;
+
+  @Option(
       names = "--kafka",
       description = "Kafka/Streams setting passed through, key=value (repeatable).")
   Map<String, String> kafka = new LinkedHashMap<>();
@@ -133,6 +138,7 @@ public final class ProcessorCommand implements Callable<Integer> {
     flags.put("http.host", httpHost);
     flags.put("http.port", httpPort);
     flags.put("advertised.host", advertisedHost);
+    flags.put("admin.token", adminToken);
     return ProcessorConfig.from(
         ConfigSources.load(
             ProcessorConfig.SETTINGS, ProcessorConfig.DEFAULTS, configFile, env, flags, kafka));

@@ -17,6 +17,8 @@ import org.popbeforesmtp.registry.SerdeConfig;
  * @param httpHost interface the HTTP API binds to
  * @param httpPort HTTP API port; 0 picks a free one
  * @param advertisedHost host name other instances reach this one's HTTP API at
+ * @param adminToken bearer token required by {@code POST /v1/revocations}; null accepts it from
+ *     loopback clients only
  * @param kafka Kafka client and Streams settings passed through (SASL/SSL, tuning)
  */
 public record ProcessorConfig(
@@ -31,6 +33,7 @@ public record ProcessorConfig(
     String httpHost,
     int httpPort,
     String advertisedHost,
+    String adminToken,
     Map<String, String> kafka) {
 
   public static final Map<String, String> DEFAULTS = defaults();
@@ -65,6 +68,7 @@ public record ProcessorConfig(
     d.put("http.host", "0.0.0.0");
     d.put("http.port", "8080");
     d.put("advertised.host", "");
+    d.put("admin.token", "");
     d.put("topic.logins", "mail.logins");
     d.put("topic.grants", "relay.grants");
     d.put("topic.revocations", "relay.revocations");
@@ -106,6 +110,7 @@ public record ProcessorConfig(
         sources.require("http.host"),
         sources.getInt("http.port"),
         host == null ? "localhost" : host,
+        sources.get("admin.token"),
         sources.kafka());
   }
 }

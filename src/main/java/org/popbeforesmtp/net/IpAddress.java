@@ -197,6 +197,11 @@ public final class IpAddress {
     return v4;
   }
 
+  /** True for 127.0.0.0/8 and ::1. */
+  public boolean isLoopback() {
+    return v4 ? (lo >>> 24) == 127 : hi == 0L && lo == 1L;
+  }
+
   /** Number of bits: 32 or 128. */
   public int bitLength() {
     return v4 ? 32 : 128;

@@ -1,5 +1,7 @@
 package org.popbeforesmtp.query;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -9,28 +11,36 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsMetadata;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlySessionStore;
-import org.popbeforesmtp.avro.RelayGrant;
 import org.popbeforesmtp.grants.GrantRules;
 import org.popbeforesmtp.grants.GrantState;
 import org.popbeforesmtp.grants.StoreNames;
 import org.popbeforesmtp.net.InvalidAddressException;
 
 /**
- * Answers "which grant covers this IP now?" from the {@code grants} session stores of a running
- * grant processor: locally when this instance owns the key, else by forwarding once to the owner
- * (found with {@link KafkaStreams#queryMetadataForKey}); during a rebalance or when the owner is
- * unreachable, from a local standby copy when there is one. Every answer re-checks expiresAt
- * against the clock.
+ * Interactive queries of a running grant processor, answered as HTTP status + JSON body.
+ *
+ * <p>Per-IP questions go to the instance that owns the IP's grant key (found with {@link
+ * KafkaStreams#queryMetadataForKey}): answered locally when this instance owns it, else forwarded
+ * once (a forwarded request carries {@link #FORWARDED_HEADER} and is never forwarded again). During
+ * a rebalance, or when the owner is unreachable, a local standby copy answers when there is one
+ * ({@code X-Served-By: standby}), else 503 with Retry-After. Per-user questions are gathered from
+ * every instance. Every answer re-checks expiresAt against the clock.
  */
 public final class GrantQueries {
   /** Header marking a request forwarded by another instance: it is never forwarded again. */
@@ -53,110 +63,214 @@ public final class GrantQueries {
     this.http = HttpClient.newBuilder().connectTimeout(forwardTimeout).build();
   }
 
-  /** The outcome of a lookup, ready for HTTP. */
-  public sealed interface Answer permits Found, NotFound, Invalid, Unavailable, Relayed {}
+  /** An HTTP answer: status, JSON body, and which instance or copy served it. */
+  public record Answer(int status, String body, String servedBy) {
+    static Answer unavailable(String reason) {
+      return new Answer(503, GrantJson.error("unavailable", reason).toString(), "none");
+    }
+  }
 
-  /** A live grant covers the address; {@code servedBy} says active or standby. */
-  public record Found(RelayGrant grant, String servedBy) implements Answer {}
+  /** Answers on one key's sessions, given the local store that holds them. */
+  private interface KeyQuery {
+    Answer answer(String ip, String key, ReadOnlySessionStore<String, GrantState> store, String by);
+  }
 
-  /** No live grant covers the address. */
-  public record NotFound(String ip, String key) implements Answer {}
+  /** {@code GET /v1/grants/{ip}}: the live grant covering the address. */
+  public Answer grant(String ip, boolean forwarded) {
+    return route(ip, forwarded, "/v1/grants/", this::liveGrant);
+  }
 
-  /** The request is bad. */
-  public record Invalid(String reason) implements Answer {}
+  /** {@code GET /v1/logins/{ip}}: the grant sessions of the address's key still in retention. */
+  public Answer history(String ip, boolean forwarded) {
+    return route(ip, forwarded, "/v1/logins/", this::sessions);
+  }
 
-  /** No instance can answer now (rebalance, owner down and no standby here). */
-  public record Unavailable(String reason) implements Answer {}
+  private Answer liveGrant(
+      String ip, String key, ReadOnlySessionStore<String, GrantState> store, String by) {
+    GrantState best = best(key, store);
+    if (best == null) {
+      ObjectNode body = GrantJson.error("no live grant", "no live grant covers " + ip);
+      return new Answer(404, body.put("key", key).toString(), by);
+    }
+    return new Answer(200, GrantJson.grant(rules.toGrant(key, best)).toString(), by);
+  }
 
-  /** The owner's own answer, passed through. */
-  public record Relayed(int status, String body, String owner) implements Answer {}
+  private GrantState best(String key, ReadOnlySessionStore<String, GrantState> store) {
+    long now = clock.millis();
+    long ttl = rules.policy().ttl().toMillis();
+    GrantState best = null;
+    try (KeyValueIterator<Windowed<String>, GrantState> it = store.fetch(key)) {
+      while (it.hasNext()) {
+        GrantState s = it.next().value;
+        if (!s.shared() && s.end() + ttl > now && (best == null || s.end() > best.end())) {
+          best = s;
+        }
+      }
+    }
+    return best;
+  }
 
-  /** Looks up the grant that covers {@code ip}. */
-  public Answer lookup(String ip, boolean forwarded) {
+  private Answer sessions(
+      String ip, String key, ReadOnlySessionStore<String, GrantState> store, String by) {
+    long ttl = rules.policy().ttl().toMillis();
+    long now = clock.millis();
+    ArrayNode sessions = GrantJson.mapper().createArrayNode();
+    try (KeyValueIterator<Windowed<String>, GrantState> it = store.fetch(key)) {
+      while (it.hasNext()) {
+        GrantState s = it.next().value;
+        ObjectNode node =
+            sessions
+                .addObject()
+                .put("start", GrantJson.instant(Instant.ofEpochMilli(s.start())))
+                .put("end", GrantJson.instant(Instant.ofEpochMilli(s.end())))
+                .put("expiresAt", GrantJson.instant(Instant.ofEpochMilli(s.end() + ttl)))
+                .put("live", !s.shared() && s.end() + ttl > now)
+                .put("sharedAddress", s.shared())
+                .put("eventCount", s.eventCount());
+        ArrayNode users = node.putArray("users");
+        for (GrantState.Share share : s.shares()) {
+          users
+              .addObject()
+              .put("username", share.username())
+              .put("firstAt", GrantJson.instant(Instant.ofEpochMilli(share.firstAt())))
+              .put("lastAt", GrantJson.instant(Instant.ofEpochMilli(share.lastAt())))
+              .put("events", share.count())
+              .put("lastEventId", share.eventId())
+              .put("clientIp", share.clientIp());
+        }
+      }
+    }
+    ObjectNode body = GrantJson.mapper().createObjectNode().put("ip", ip).put("key", key);
+    body.set("sessions", sessions);
+    return new Answer(200, body.toString(), by);
+  }
+
+  private Answer route(String ip, boolean forwarded, String path, KeyQuery query) {
     String key;
     try {
       key = rules.policy().keys().keyOf(ip);
     } catch (InvalidAddressException e) {
-      return new Invalid(e.getMessage());
+      return new Answer(400, GrantJson.error("invalid address", e.getMessage()).toString(), "none");
     }
     KeyQueryMetadata owner;
     try {
       owner = streams.queryMetadataForKey(StoreNames.GRANTS, key, Serdes.String().serializer());
     } catch (IllegalStateException e) {
-      return new Unavailable("grant processor is not running: " + e.getMessage());
+      return Answer.unavailable("grant processor is not running: " + e.getMessage());
     }
     if (owner == null || owner.equals(KeyQueryMetadata.NOT_AVAILABLE)) {
-      return fromStandby(ip, key, owner, "partition owner unknown (rebalancing)");
+      return standby(ip, key, null, query, "partition owner unknown (rebalancing)");
     }
     if (owner.activeHost().equals(self)) {
       try {
-        return local(ip, key, owner.partition(), false);
+        return query.answer(ip, key, store(owner.partition(), false), "active");
       } catch (InvalidStateStoreException e) {
-        return fromStandby(ip, key, owner, "store migrating: " + e.getMessage());
+        return standby(ip, key, owner.partition(), query, "store migrating: " + e.getMessage());
       }
     }
     if (forwarded) {
-      return fromStandby(ip, key, owner, "owner is " + owner.activeHost() + ", not this instance");
+      return standby(
+          ip, key, owner.partition(), query, "owner is " + owner.activeHost() + ", not this one");
     }
     try {
-      return forward(ip, owner.activeHost());
+      return forward(owner.activeHost(), path + URLEncoder.encode(ip, StandardCharsets.UTF_8));
     } catch (IOException e) {
-      return fromStandby(ip, key, owner, "owner " + owner.activeHost() + " unreachable: " + e);
+      return standby(
+          ip, key, owner.partition(), query, "owner " + owner.activeHost() + " unreachable: " + e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return new Unavailable("interrupted");
+      return Answer.unavailable("interrupted");
     }
   }
 
-  private Answer fromStandby(String ip, String key, KeyQueryMetadata owner, String why) {
-    Integer partition =
-        owner == null || owner.equals(KeyQueryMetadata.NOT_AVAILABLE) ? null : owner.partition();
+  private Answer standby(String ip, String key, Integer partition, KeyQuery query, String why) {
     try {
-      return local(ip, key, partition, true);
+      return query.answer(ip, key, store(partition, true), "standby");
     } catch (InvalidStateStoreException e) {
-      return new Unavailable(why);
+      return Answer.unavailable(why);
     }
   }
 
-  private Answer local(String ip, String key, Integer partition, boolean stale) {
+  private ReadOnlySessionStore<String, GrantState> store(Integer partition, boolean stale) {
     StoreQueryParameters<ReadOnlySessionStore<String, GrantState>> params =
         StoreQueryParameters.fromNameAndType(
             StoreNames.GRANTS, QueryableStoreTypes.<String, GrantState>sessionStore());
     if (partition != null) {
       params = params.withPartition(partition);
     }
-    if (stale) {
-      params = params.enableStaleStores();
+    return streams.store(stale ? params.enableStaleStores() : params);
+  }
+
+  /**
+   * {@code GET /v1/grants?user=NAME}: the live grants holding a login of the user, from this
+   * instance's active tasks and (unless {@code forwarded}) every other instance's.
+   */
+  public Answer grantsOfUser(String user, boolean forwarded) {
+    if (user == null || user.isBlank()) {
+      return new Answer(400, GrantJson.error("missing user", "give ?user=NAME").toString(), "none");
     }
-    ReadOnlySessionStore<String, GrantState> store = streams.store(params);
-    long now = clock.millis();
-    long ttl = rules.policy().ttl().toMillis();
-    GrantState best = null;
-    try (KeyValueIterator<Windowed<String>, GrantState> it = store.fetch(key)) {
-      while (it.hasNext()) {
-        GrantState state = it.next().value;
-        if (!state.shared()
-            && state.end() + ttl > now
-            && (best == null || state.end() > best.end())) {
-          best = state;
+    ArrayNode grants = GrantJson.mapper().createArrayNode();
+    List<String> missing = new ArrayList<>();
+    try {
+      ReadOnlyKeyValueStore<Bytes, byte[]> index =
+          streams.store(
+              StoreQueryParameters.fromNameAndType(
+                  StoreNames.USER_INDEX, QueryableStoreTypes.<Bytes, byte[]>keyValueStore()));
+      ReadOnlySessionStore<String, GrantState> sessions = store(null, false);
+      byte[] prefix = (user + '\0').getBytes(StandardCharsets.UTF_8);
+      try (KeyValueIterator<Bytes, byte[]> it =
+          index.prefixScan(
+              Bytes.wrap(prefix), new org.apache.kafka.common.serialization.BytesSerializer())) {
+        while (it.hasNext()) {
+          byte[] k = it.next().key.get();
+          String key =
+              new String(k, prefix.length, k.length - prefix.length, StandardCharsets.UTF_8);
+          GrantState best = best(key, sessions);
+          if (best != null) {
+            grants.add(GrantJson.grant(rules.toGrant(key, best)));
+          }
+        }
+      }
+    } catch (InvalidStateStoreException e) {
+      missing.add(self.host() + ":" + self.port() + " (" + e.getMessage() + ")");
+    }
+    if (!forwarded) {
+      for (StreamsMetadata instance : streams.metadataForAllStreamsClients()) {
+        if (instance.hostInfo().equals(self)) {
+          continue;
+        }
+        try {
+          Answer remote =
+              forward(
+                  instance.hostInfo(),
+                  "/v1/grants?user=" + URLEncoder.encode(user, StandardCharsets.UTF_8));
+          if (remote.status() == 200) {
+            GrantJson.mapper().readTree(remote.body()).get("grants").forEach(grants::add);
+          } else {
+            missing.add(instance.hostInfo().host() + ":" + instance.hostInfo().port());
+          }
+        } catch (IOException e) {
+          missing.add(
+              instance.hostInfo().host() + ":" + instance.hostInfo().port() + " (" + e + ")");
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return Answer.unavailable("interrupted");
         }
       }
     }
-    if (best == null) {
-      return new NotFound(ip, key);
+    ObjectNode body = GrantJson.mapper().createObjectNode().put("user", user);
+    body.set("grants", grants);
+    if (!missing.isEmpty()) {
+      // partial answers are marked, never passed off as complete
+      body.putPOJO("incomplete", missing);
+      return new Answer(503, body.toString(), "scatter-gather");
     }
-    return new Found(rules.toGrant(key, best), stale ? "standby" : "active");
+    return new Answer(200, body.toString(), "scatter-gather");
   }
 
-  private Answer forward(String ip, HostInfo owner) throws IOException, InterruptedException {
-    URI uri =
-        URI.create(
-            "http://"
-                + owner.host()
-                + ":"
-                + owner.port()
-                + "/v1/grants/"
-                + URLEncoder.encode(ip, StandardCharsets.UTF_8));
+  private Answer forward(HostInfo owner, String pathAndQuery)
+      throws IOException, InterruptedException {
+    URI uri = URI.create("http://" + owner.host() + ":" + owner.port() + pathAndQuery);
     HttpResponse<String> response =
         http.send(
             HttpRequest.newBuilder(uri)
@@ -165,6 +279,6 @@ public final class GrantQueries {
                 .GET()
                 .build(),
             HttpResponse.BodyHandlers.ofString());
-    return new Relayed(response.statusCode(), response.body(), owner.host() + ":" + owner.port());
+    return new Answer(response.statusCode(), response.body(), owner.host() + ":" + owner.port());
   }
 }

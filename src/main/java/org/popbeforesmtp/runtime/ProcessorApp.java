@@ -10,14 +10,22 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
@@ -27,6 +35,7 @@ import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThr
 import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.popbeforesmtp.avro.Revocation;
 import org.popbeforesmtp.config.ProcessorConfig;
 import org.popbeforesmtp.config.StreamsSettings;
 import org.popbeforesmtp.grants.GrantRules;
@@ -34,8 +43,11 @@ import org.popbeforesmtp.grants.GrantSerdes;
 import org.popbeforesmtp.grants.GrantTopology;
 import org.popbeforesmtp.grants.Refusal;
 import org.popbeforesmtp.grants.StoreNames;
+import org.popbeforesmtp.net.IpAddress;
 import org.popbeforesmtp.query.GrantJson;
 import org.popbeforesmtp.query.GrantQueries;
+import org.popbeforesmtp.query.RevocationRequests;
+import org.popbeforesmtp.registry.AvroSerializer;
 import org.popbeforesmtp.registry.SchemaRegistryClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,6 +77,7 @@ public final class ProcessorApp implements AutoCloseable {
   private final CountDownLatch terminated = new CountDownLatch(1);
   private final AtomicReference<Throwable> failure = new AtomicReference<>();
   private boolean closed;
+  private KafkaProducer<String, Revocation> revocationProducer;
 
   private ProcessorApp(
       ProcessorConfig config,
@@ -164,7 +177,15 @@ public final class ProcessorApp implements AutoCloseable {
     GrantRules rules = new GrantRules(config.policy());
     GrantQueries queries =
         new GrantQueries(streams, rules, self, Clock.systemUTC(), Duration.ofSeconds(2));
-    http.get("/v1/grants/{ip}", ctx -> grant(ctx, queries));
+    http.get(
+        "/v1/grants/{ip}", ctx -> answer(ctx, queries.grant(ctx.pathParam("ip"), forwarded(ctx))));
+    http.get(
+        "/v1/grants",
+        ctx -> answer(ctx, queries.grantsOfUser(ctx.queryParam("user"), forwarded(ctx))));
+    http.get(
+        "/v1/logins/{ip}",
+        ctx -> answer(ctx, queries.history(ctx.pathParam("ip"), forwarded(ctx))));
+    http.post("/v1/revocations", this::revoke);
     http.get("/health/live", ctx -> health(ctx, failure.get() == null && !closed));
     http.get(
         "/health/ready",
@@ -175,28 +196,100 @@ public final class ProcessorApp implements AutoCloseable {
             ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
   }
 
-  private static void grant(Context ctx, GrantQueries queries) {
-    boolean forwarded = ctx.header(GrantQueries.FORWARDED_HEADER) != null;
-    GrantQueries.Answer answer = queries.lookup(ctx.pathParam("ip"), forwarded);
-    ctx.contentType("application/json");
-    if (answer instanceof GrantQueries.Found found) {
-      ctx.header("X-Served-By", found.servedBy());
-      ctx.status(200).result(GrantJson.grant(found.grant()).toString());
-    } else if (answer instanceof GrantQueries.NotFound nf) {
-      ctx.status(404)
-          .result(
-              GrantJson.error("no live grant", "no live grant covers " + nf.ip())
-                  .put("key", nf.key())
-                  .toString());
-    } else if (answer instanceof GrantQueries.Invalid invalid) {
-      ctx.status(400).result(GrantJson.error("invalid address", invalid.reason()).toString());
-    } else if (answer instanceof GrantQueries.Unavailable u) {
+  private static void answer(Context ctx, GrantQueries.Answer answer) {
+    if (answer.status() == 503) {
       ctx.header("Retry-After", "1");
-      ctx.status(503).result(GrantJson.error("unavailable", u.reason()).toString());
-    } else if (answer instanceof GrantQueries.Relayed relayed) {
-      ctx.header("X-Served-By", relayed.owner());
-      ctx.status(relayed.status()).result(relayed.body());
     }
+    ctx.header("X-Served-By", answer.servedBy());
+    ctx.contentType("application/json").status(answer.status()).result(answer.body());
+  }
+
+  private void revoke(Context ctx) {
+    ctx.contentType("application/json");
+    String token = config.adminToken();
+    if (token != null) {
+      if (!RevocationRequests.tokenMatches(ctx.header("Authorization"), token)) {
+        ctx.status(401)
+            .result(GrantJson.error("unauthorized", "a valid bearer token is required").toString());
+        return;
+      }
+    } else if (!isLoopback(ctx.req().getRemoteAddr())) {
+      ctx.status(403)
+          .result(
+              GrantJson.error(
+                      "forbidden",
+                      "revocations are accepted from loopback clients only unless admin.token is"
+                          + " set")
+                  .toString());
+      return;
+    }
+    Revocation revocation;
+    try {
+      revocation = RevocationRequests.parse(ctx.body(), Instant.now());
+    } catch (IllegalArgumentException e) {
+      ctx.status(400).result(GrantJson.error("invalid revocation", e.getMessage()).toString());
+      return;
+    }
+    try {
+      revocations()
+          .send(
+              new ProducerRecord<>(
+                  config.topics().revocations(), revocation.getTarget(), revocation))
+          .get(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      ctx.status(503).result(GrantJson.error("unavailable", "interrupted").toString());
+      return;
+    } catch (ExecutionException | TimeoutException e) {
+      LOG.warn("revocation of {} not published", revocation.getTarget(), e);
+      ctx.header("Retry-After", "5");
+      ctx.status(503)
+          .result(
+              GrantJson.error("unavailable", "could not publish the revocation: " + e).toString());
+      return;
+    }
+    LOG.info(
+        "revocation published: {} {} by {} ({})",
+        revocation.getScope(),
+        revocation.getTarget(),
+        revocation.getIssuedBy(),
+        revocation.getReason());
+    ctx.status(202)
+        .result(
+            GrantJson.mapper()
+                .createObjectNode()
+                .put("scope", revocation.getScope().name())
+                .put("target", revocation.getTarget())
+                .put("reason", revocation.getReason())
+                .put("issuedBy", revocation.getIssuedBy())
+                .put("revokedAt", GrantJson.instant(revocation.getRevokedAt()))
+                .toString());
+  }
+
+  private synchronized KafkaProducer<String, Revocation> revocations() {
+    if (revocationProducer == null) {
+      Properties props = clientProps(config);
+      props.put(ProducerConfig.ACKS_CONFIG, "all");
+      props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+      revocationProducer =
+          new KafkaProducer<>(
+              props,
+              new StringSerializer(),
+              new AvroSerializer<>(Revocation.class, registry, config.registry().autoRegister()));
+    }
+    return revocationProducer;
+  }
+
+  private static boolean isLoopback(String remote) {
+    try {
+      return IpAddress.parse(remote).isLoopback();
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  private static boolean forwarded(Context ctx) {
+    return ctx.header(GrantQueries.FORWARDED_HEADER) != null;
   }
 
   private static void health(Context ctx, boolean ok) {
@@ -259,6 +352,11 @@ public final class ProcessorApp implements AutoCloseable {
     LOG.info("closing grant processor");
     streams.close(CLOSE_TIMEOUT);
     http.stop();
+    synchronized (this) {
+      if (revocationProducer != null) {
+        revocationProducer.close(Duration.ofSeconds(5));
+      }
+    }
     metrics.close();
     registry.close();
     terminated.countDown();

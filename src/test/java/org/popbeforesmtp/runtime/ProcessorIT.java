@@ -83,6 +83,47 @@ class ProcessorIT {
   }
 
   @Test
+  void shouldAnswerUserAndHistoryQueriesAndApplyRevocationsPostedOverHttp() throws Exception {
+    try (ProcessorFixture f = new ProcessorFixture();
+        ProcessorApp app = ProcessorApp.start(f.config(dir.resolve("state"), Map.of()))) {
+      awaitRunning(app);
+      Instant now = Instant.now();
+      f.send(TestEvents.login(now).setClientIp("198.51.100.1").setUsername("alice").build());
+      f.send(TestEvents.login(now).setClientIp("198.51.100.1").setUsername("bob").build());
+      f.send(TestEvents.login(now).setClientIp("198.51.100.2").setUsername("alice").build());
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> f.get(app.httpPort(), "/v1/grants/198.51.100.2").statusCode() == 200);
+
+      JsonNode alice = JSON.readTree(f.get(app.httpPort(), "/v1/grants?user=alice").body());
+      assertThat(alice.get("grants")).hasSize(2);
+      JsonNode history = JSON.readTree(f.get(app.httpPort(), "/v1/logins/198.51.100.1").body());
+      assertThat(history.get("sessions")).hasSize(1);
+      assertThat(history.get("sessions").get(0).get("users")).hasSize(2);
+      assertThat(history.get("sessions").get(0).get("live").asBoolean()).isTrue();
+
+      HttpResponse<String> posted =
+          f.post(
+              app.httpPort(),
+              "/v1/revocations",
+              "{\"scope\":\"USER\",\"target\":\"alice\",\"reason\":\"compromised\"}");
+      assertThat(posted.statusCode()).isEqualTo(202);
+      assertThat(f.post(app.httpPort(), "/v1/revocations", "{\"scope\":\"HOST\"}").statusCode())
+          .isEqualTo(400);
+
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> f.get(app.httpPort(), "/v1/grants/198.51.100.2").statusCode() == 404);
+      JsonNode shared = JSON.readTree(f.get(app.httpPort(), "/v1/grants/198.51.100.1").body());
+      assertThat(shared.get("username").asText())
+          .as("bob still holds the shared key")
+          .isEqualTo("bob");
+      assertThat(JSON.readTree(f.get(app.httpPort(), "/v1/grants?user=alice").body()).get("grants"))
+          .isEmpty();
+    }
+  }
+
+  @Test
   void shouldKeepGrantsAcrossARestartWithoutDuplicates() throws Exception {
     try (ProcessorFixture f = new ProcessorFixture()) {
       LoginEvent event = TestEvents.login(Instant.now()).setClientIp("203.0.113.77").build();

@@ -66,6 +66,9 @@ class TwoInstancesIT {
             .as("some answers were forwarded to the other instance")
             .hasSizeGreaterThan(1);
         assertThat(f.get(a.httpPort(), "/v1/grants/192.0.2.200").statusCode()).isEqualTo(404);
+        HttpResponse<String> alice = f.get(a.httpPort(), "/v1/grants?user=alice");
+        assertThat(alice.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(alice.body()).get("grants")).as("gathered from both").hasSize(20);
 
         long stopped = System.nanoTime();
         b.close();

@@ -115,6 +115,18 @@ public final class ProcessorFixture implements AutoCloseable {
         HttpResponse.BodyHandlers.ofString());
   }
 
+  /** POST of a JSON body on a local port. */
+  public HttpResponse<String> post(int port, String path, String json)
+      throws IOException, InterruptedException {
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .timeout(Duration.ofSeconds(10))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
   @Override
   public void close() {
     if (producer != null) {

@@ -1,0 +1,93 @@
+package org.popbeforesmtp.query;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
+import org.popbeforesmtp.avro.Revocation;
+import org.popbeforesmtp.avro.RevocationScope;
+import org.popbeforesmtp.grants.GrantRules;
+import org.popbeforesmtp.grants.InvalidLoginException;
+
+/**
+ * The body of {@code POST /v1/revocations}: {@code {"scope":"KEY"|"USER", "target":"...",
+ * "reason":"...", "issuedBy":"...", "revokedAt":"<ISO-8601, default now>"}}. Key targets are
+ * canonicalized; anything unclear is refused with a reason (never guessed).
+ */
+public final class RevocationRequests {
+  private RevocationRequests() {}
+
+  /**
+   * @throws IllegalArgumentException naming what is wrong with the request
+   */
+  public static Revocation parse(String body, Instant now) {
+    JsonNode json;
+    try {
+      json = GrantJson.mapper().readTree(body == null ? "" : body);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("body is not JSON: " + e.getOriginalMessage());
+    }
+    if (json == null || !json.isObject()) {
+      throw new IllegalArgumentException(
+          "body must be a JSON object with scope, target and reason");
+    }
+    String scopeText = text(json, "scope", null).toUpperCase(Locale.ROOT);
+    RevocationScope scope;
+    try {
+      scope = RevocationScope.valueOf(scopeText);
+    } catch (IllegalArgumentException e) {
+      scope = RevocationScope.UNKNOWN;
+    }
+    if (scope == RevocationScope.UNKNOWN) {
+      throw new IllegalArgumentException("scope '" + scopeText + "' must be KEY or USER");
+    }
+    String target = text(json, "target", null);
+    if (scope == RevocationScope.KEY) {
+      try {
+        target = GrantRules.canonicalTarget(target);
+      } catch (InvalidLoginException e) {
+        throw new IllegalArgumentException(e.getMessage());
+      }
+    }
+    Instant at = now;
+    if (json.hasNonNull("revokedAt")) {
+      try {
+        at = Instant.parse(json.get("revokedAt").asText());
+      } catch (DateTimeParseException e) {
+        throw new IllegalArgumentException(
+            "revokedAt '" + json.get("revokedAt").asText() + "' is not an ISO-8601 instant");
+      }
+    }
+    return Revocation.newBuilder()
+        .setScope(scope)
+        .setTarget(target)
+        .setReason(text(json, "reason", null))
+        .setIssuedBy(text(json, "issuedBy", "http-api"))
+        .setRevokedAt(at)
+        .build();
+  }
+
+  private static String text(JsonNode json, String field, String fallback) {
+    JsonNode node = json.get(field);
+    if (node == null || node.isNull() || node.asText().isBlank()) {
+      if (fallback != null) {
+        return fallback;
+      }
+      throw new IllegalArgumentException(field + " is required");
+    }
+    return node.asText().strip();
+  }
+
+  /** Constant-time comparison of a presented bearer token with the configured one. */
+  public static boolean tokenMatches(String authorization, String token) {
+    if (authorization == null || !authorization.startsWith("Bearer ")) {
+      return false;
+    }
+    return MessageDigest.isEqual(
+        authorization.substring(7).strip().getBytes(StandardCharsets.UTF_8),
+        token.getBytes(StandardCharsets.UTF_8));
+  }
+}
