@@ -35,6 +35,7 @@ final class GrantProcessor implements Processor<String, SpecificRecord, String, 
   private Sensor expired;
   private Sensor revoked;
   private Sensor endedShared;
+  private Sensor expiryLag;
   private final Map<Refusal, Sensor> refused = new EnumMap<>(Refusal.class);
 
   GrantProcessor(GrantRules rules) {
@@ -59,6 +60,10 @@ final class GrantProcessor implements Processor<String, SpecificRecord, String, 
     expired = sensor(metrics, task, "grants-expired");
     revoked = sensor(metrics, task, "grants-revoked");
     endedShared = sensor(metrics, task, "grants-ended-shared-address");
+    // how long after expiresAt the tombstone went out (ms): the expiry scan's punctuation lag
+    expiryLag =
+        metrics.addLatencyRateTotalSensor(
+            METRIC_SCOPE, task, "expiry-lag", Sensor.RecordingLevel.INFO, "task-id", task);
     for (Refusal r : Refusal.values()) {
       refused.put(r, sensor(metrics, task, "logins-refused-" + r.metricName()));
     }
@@ -105,9 +110,12 @@ final class GrantProcessor implements Processor<String, SpecificRecord, String, 
     }
 
     @Override
-    public void tombstone(String key, GrantRules.Ended why) {
+    public void tombstone(String key, GrantRules.Ended why, long expiresAt) {
       switch (why) {
-        case EXPIRED -> expired.record();
+        case EXPIRED -> {
+          expired.record();
+          expiryLag.record(Math.max(0, context.currentSystemTimeMs() - expiresAt));
+        }
         case REVOKED -> revoked.record();
         case SHARED_ADDRESS -> endedShared.record();
       }

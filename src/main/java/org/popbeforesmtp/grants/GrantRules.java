@@ -102,7 +102,12 @@ public final class GrantRules {
   public interface Sink {
     void upsert(RelayGrant grant, boolean created);
 
-    void tombstone(String key, Ended why);
+    /**
+     * The grant of {@code key} ended.
+     *
+     * @param expiresAt when the grant would have expired (for an expiry: how late the tombstone is)
+     */
+    void tombstone(String key, Ended why, long expiresAt);
 
     void refused(Refusal why);
   }
@@ -338,7 +343,7 @@ public final class GrantRules {
   public void expire(long now, Store store, Sink sink) {
     for (Published p : store.expiredBy(now)) {
       unpublish(p, store);
-      sink.tombstone(p.key(), Ended.EXPIRED);
+      sink.tombstone(p.key(), Ended.EXPIRED, p.expiresAt());
     }
   }
 
@@ -377,7 +382,7 @@ public final class GrantRules {
     Published before = store.published(key);
     if (before != null) {
       unpublish(before, store);
-      sink.tombstone(key, before.expiresAt() <= now ? Ended.EXPIRED : why);
+      sink.tombstone(key, before.expiresAt() <= now ? Ended.EXPIRED : why, before.expiresAt());
     }
   }
 

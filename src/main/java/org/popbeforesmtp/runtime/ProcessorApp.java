@@ -170,6 +170,12 @@ public final class ProcessorApp implements AutoCloseable {
             s -> sumStreamsMetric(s, "dropped-records-total"))
         .description("records written to the dead-letter topic (dropped from processing)")
         .register(metrics);
+    Gauge.builder(
+            "pop_before_smtp_expiry_lag_max_ms",
+            streams,
+            s -> maxStreamsMetric(s, "expiry-lag-max"))
+        .description("longest delay between a grant's expiresAt and its tombstone (recent window)")
+        .register(metrics);
     Gauge.builder("pop_before_smtp_grants_live", this, ProcessorApp::liveGrants)
         .description("grants currently published by this instance's active tasks")
         .register(metrics);
@@ -306,6 +312,18 @@ public final class ProcessorApp implements AutoCloseable {
       }
     }
     return sum;
+  }
+
+  private static double maxStreamsMetric(KafkaStreams streams, String name) {
+    double max = 0;
+    for (var e : streams.metrics().entrySet()) {
+      if (e.getKey().name().equals(name)
+          && e.getValue().metricValue() instanceof Number n
+          && !Double.isNaN(n.doubleValue())) {
+        max = Math.max(max, n.doubleValue());
+      }
+    }
+    return max;
   }
 
   private double liveGrants() {

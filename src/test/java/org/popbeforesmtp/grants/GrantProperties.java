@@ -224,7 +224,7 @@ class GrantProperties {
     }
 
     @Override
-    public void tombstone(String key, GrantRules.Ended why) {
+    public void tombstone(String key, GrantRules.Ended why, long expiresAt) {
       out.add(new TestRecord<>(key, (RelayGrant) null));
     }
 

@@ -154,6 +154,7 @@ class GrantTopologyTest {
     assertThat(tombstone.value()).isNull();
     assertThat(tombstone.timestamp()).isEqualTo(at(TTL).toEpochMilli());
     assertThat(metric("grants-expired-total")).isEqualTo(1.0);
+    assertThat(metric("expiry-lag-max")).as("tombstone at the scan that saw it expire").isZero();
 
     d.advance(TTL);
     assertNothingElseEmitted();

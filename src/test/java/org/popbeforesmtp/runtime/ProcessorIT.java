@@ -38,10 +38,15 @@ class ProcessorIT {
 
   @Test
   void shouldGrantAnswerOverHttpAndExpire() throws Exception {
+    long starting = System.nanoTime();
     try (ProcessorFixture f = new ProcessorFixture();
         ProcessorApp app =
             ProcessorApp.start(f.config(dir.resolve("state"), Map.of("ttl", "6s")))) {
       awaitRunning(app);
+      System.out.println(
+          "STARTUP: provisioning + RUNNING in "
+              + (System.nanoTime() - starting) / 1_000_000
+              + " ms");
       assertThat(f.get(app.httpPort(), "/health/ready").statusCode()).isEqualTo(200);
       LoginEvent event =
           TestEvents.login(Instant.now()).setClientIp("::ffff:198.51.100.23").build();
@@ -78,6 +83,9 @@ class ProcessorIT {
           .until(() -> seen.addAll(f.grants(Duration.ofMillis(300))) && seen.size() >= 2);
       assertThat(seen.get(1).key()).isEqualTo("198.51.100.23");
       assertThat(seen.get(1).value()).as("expiry tombstone").isNull();
+      assertThat(f.get(app.httpPort(), "/metrics").body())
+          .contains("pop_before_smtp_grants_expired_total 1.0")
+          .contains("pop_before_smtp_expiry_lag_max_ms");
       assertThat(f.get(app.httpPort(), "/v1/grants/198.51.100.23").statusCode()).isEqualTo(404);
     }
   }
