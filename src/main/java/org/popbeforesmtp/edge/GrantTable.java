@@ -1,0 +1,221 @@
+package org.popbeforesmtp.edge;
+
+import java.util.concurrent.locks.StampedLock;
+import org.popbeforesmtp.net.IpAddress;
+import org.popbeforesmtp.net.IpPrefix;
+
+/**
+ * The edge's hot table: grant key (address or prefix) → expiresAt, in parallel primitive arrays
+ * with open addressing and linear probing (no per-entry objects: ~29 bytes per slot, load factor at
+ * most 0.5). One writer (the cache's consumer thread), any number of readers; readers take an
+ * optimistic stamp and retry under the read lock only when a write overlapped.
+ *
+ * <p>A lookup tries the address itself, then each prefix length present in the table for the
+ * address's family (usually none or one, e.g. /64), so prefix grants cost nothing when unused.
+ */
+public final class GrantTable {
+  private static final int MIN_CAPACITY = 1024;
+
+  private final StampedLock lock = new StampedLock();
+  // meta: 0 = empty slot, else 1 + (v4 ? 0 : 256) + prefix length
+  private int[] meta;
+  private long[] his;
+  private long[] los;
+  private long[] expires;
+  private int size;
+  private final int[] v4Lengths = new int[33];
+  private final int[] v6Lengths = new int[129];
+
+  public GrantTable() {
+    allocate(MIN_CAPACITY);
+  }
+
+  private void allocate(int capacity) {
+    meta = new int[capacity];
+    his = new long[capacity];
+    los = new long[capacity];
+    expires = new long[capacity];
+  }
+
+  /** Number of keys held. */
+  public int size() {
+    return size;
+  }
+
+  /** Bytes held by the table's arrays (for the bytes-per-grant figure). */
+  public long arrayBytes() {
+    return (long) meta.length * (4 + 8 + 8 + 8);
+  }
+
+  /** Inserts or replaces the grant of {@code key}. */
+  public void put(IpPrefix key, long expiresAt) {
+    long stamp = lock.writeLock();
+    try {
+      if ((size + 1) * 2 > meta.length) {
+        resize(meta.length * 2);
+      }
+      int m = metaOf(key);
+      long hi = key.network().hi();
+      long lo = key.network().lo();
+      int mask = meta.length - 1;
+      int i = hash(m, hi, lo) & mask;
+      while (meta[i] != 0) {
+        if (meta[i] == m && his[i] == hi && los[i] == lo) {
+          expires[i] = expiresAt;
+          return;
+        }
+        i = (i + 1) & mask;
+      }
+      meta[i] = m;
+      his[i] = hi;
+      los[i] = lo;
+      expires[i] = expiresAt;
+      size++;
+      lengths(key.network().isV4())[key.length()]++;
+    } finally {
+      lock.unlockWrite(stamp);
+    }
+  }
+
+  /** Removes the grant of {@code key} (a tombstone); no-op when absent. */
+  public void remove(IpPrefix key) {
+    long stamp = lock.writeLock();
+    try {
+      int m = metaOf(key);
+      long hi = key.network().hi();
+      long lo = key.network().lo();
+      int mask = meta.length - 1;
+      int i = hash(m, hi, lo) & mask;
+      while (meta[i] != 0) {
+        if (meta[i] == m && his[i] == hi && los[i] == lo) {
+          deleteAt(i);
+          size--;
+          lengths(key.network().isV4())[key.length()]--;
+          return;
+        }
+        i = (i + 1) & mask;
+      }
+    } finally {
+      lock.unlockWrite(stamp);
+    }
+  }
+
+  /** Backward-shift deletion: keeps probe chains intact without tombstone markers. */
+  private void deleteAt(int hole) {
+    int mask = meta.length - 1;
+    int i = hole;
+    while (true) {
+      i = (i + 1) & mask;
+      if (meta[i] == 0) {
+        break;
+      }
+      int home = hash(meta[i], his[i], los[i]) & mask;
+      // move entry i into the hole if its home slot is not between hole (exclusive) and i
+      boolean between = hole <= i ? (home > hole && home <= i) : (home > hole || home <= i);
+      if (!between) {
+        meta[hole] = meta[i];
+        his[hole] = his[i];
+        los[hole] = los[i];
+        expires[hole] = expires[i];
+        hole = i;
+      }
+    }
+    meta[hole] = 0;
+  }
+
+  private void resize(int capacity) {
+    int[] oldMeta = meta;
+    long[] oldHis = his;
+    long[] oldLos = los;
+    long[] oldExpires = expires;
+    allocate(capacity);
+    int mask = capacity - 1;
+    for (int j = 0; j < oldMeta.length; j++) {
+      if (oldMeta[j] != 0) {
+        int i = hash(oldMeta[j], oldHis[j], oldLos[j]) & mask;
+        while (meta[i] != 0) {
+          i = (i + 1) & mask;
+        }
+        meta[i] = oldMeta[j];
+        his[i] = oldHis[j];
+        los[i] = oldLos[j];
+        expires[i] = oldExpires[j];
+      }
+    }
+  }
+
+  /**
+   * The latest expiresAt among the keys covering {@code address} (the address itself or a prefix
+   * containing it), or {@link Long#MIN_VALUE} when none.
+   */
+  public long expiresAt(IpAddress address) {
+    long stamp = lock.tryOptimisticRead();
+    long result = 0;
+    if (stamp != 0) {
+      try {
+        result = find(address);
+      } catch (ArrayIndexOutOfBoundsException e) {
+        // a resize raced the optimistic read; validate() below fails and we retry locked
+        result = Long.MIN_VALUE;
+      }
+      if (lock.validate(stamp)) {
+        return result;
+      }
+    }
+    stamp = lock.readLock();
+    try {
+      return find(address);
+    } finally {
+      lock.unlockRead(stamp);
+    }
+  }
+
+  private long find(IpAddress address) {
+    boolean v4 = address.isV4();
+    int[] counts = v4 ? v4Lengths : v6Lengths;
+    long best = Long.MIN_VALUE;
+    for (int length = counts.length - 1; length >= 0; length--) {
+      if (counts[length] == 0) {
+        continue;
+      }
+      IpAddress network = address.mask(length);
+      best = Math.max(best, lookup(meta(v4, length), network.hi(), network.lo()));
+    }
+    return best;
+  }
+
+  private long lookup(int m, long hi, long lo) {
+    int[] meta = this.meta;
+    long[] his = this.his;
+    long[] los = this.los;
+    long[] expires = this.expires;
+    int mask = meta.length - 1;
+    int i = hash(m, hi, lo) & mask;
+    for (int probes = 0; probes < meta.length && meta[i] != 0; probes++) {
+      if (meta[i] == m && his[i] == hi && los[i] == lo) {
+        return expires[i];
+      }
+      i = (i + 1) & mask;
+    }
+    return Long.MIN_VALUE;
+  }
+
+  private int[] lengths(boolean v4) {
+    return v4 ? v4Lengths : v6Lengths;
+  }
+
+  private static int metaOf(IpPrefix key) {
+    return meta(key.network().isV4(), key.length());
+  }
+
+  private static int meta(boolean v4, int length) {
+    return 1 + (v4 ? 0 : 256) + length;
+  }
+
+  private static int hash(int m, long hi, long lo) {
+    long h = hi * 0x9E3779B97F4A7C15L + lo * 0xC2B2AE3D27D4EB4FL + m;
+    h ^= h >>> 31;
+    h *= 0x94D049BB133111EBL;
+    return (int) (h ^ (h >>> 29));
+  }
+}

@@ -1,0 +1,181 @@
+package org.popbeforesmtp.edge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The policy and socketmap codecs and replies, with literal protocol text. */
+class EdgeProtocolsTest {
+  private static final String POSTFIX_REQUEST =
+      "request=smtpd_access_policy\n"
+          + "protocol_state=RCPT\n"
+          + "protocol_name=ESMTP\n"
+          + "client_address=127.0.0.5\n"
+          + "client_name=unknown\n"
+          + "helo_name=client.test\n"
+          + "sender=sender@example.org\n"
+          + "recipient=someone@example.net\n"
+          + "queue_id=\n"
+          + "instance=2874.6b082398.4c70e.0\n"
+          + "policy_context=\n"
+          + "some_future_attribute=x=y\n"
+          + "\n";
+
+  /** Grants 127.0.0.5 and the 2001:db8:1:2::/64 prefix; "loading" until told otherwise. */
+  static final class FakeLookup implements GrantLookup {
+    boolean ready = true;
+    boolean explode;
+
+    @Override
+    public Verdict check(String clientAddress) {
+      if (explode) {
+        throw new IllegalStateException("boom");
+      }
+      if (!ready) {
+        return Verdict.notReady();
+      }
+      try {
+        String canonical = org.popbeforesmtp.net.IpAddress.parse(clientAddress).toString();
+        return canonical.equals("127.0.0.5") ? Verdict.granted(Long.MAX_VALUE) : Verdict.none();
+      } catch (IllegalArgumentException e) {
+        return Verdict.invalid(e.getMessage());
+      }
+    }
+
+    @Override
+    public boolean isReady() {
+      return ready;
+    }
+  }
+
+  private final FakeLookup lookup = new FakeLookup();
+  private final EdgeProtocols protocols =
+      new EdgeProtocols(
+          lookup, "OK", "OK", false, Duration.ofMinutes(5), new SimpleMeterRegistry());
+
+  private EmbeddedChannel policy() {
+    return new EmbeddedChannel(
+        new PolicyCodec(), new EdgeServers.PolicyHandler(protocols, protocols.meters("policy")));
+  }
+
+  private EmbeddedChannel socketmap() {
+    return new EmbeddedChannel(
+        new NetstringCodec(),
+        new EdgeServers.SocketmapHandler(protocols, protocols.meters("socketmap")));
+  }
+
+  private static ByteBuf text(String s) {
+    return Unpooled.copiedBuffer(s, StandardCharsets.UTF_8);
+  }
+
+  private static String replies(EmbeddedChannel ch) {
+    StringBuilder sb = new StringBuilder();
+    ByteBuf out;
+    while ((out = ch.readOutbound()) != null) {
+      sb.append(out.toString(StandardCharsets.UTF_8));
+      out.release();
+    }
+    return sb.toString();
+  }
+
+  @Test
+  void shouldAnswerOkForAGrantedClientAndDunnoOtherwise() {
+    EmbeddedChannel ch = policy();
+    ch.writeInbound(text(POSTFIX_REQUEST));
+    ch.writeInbound(text(POSTFIX_REQUEST.replace("127.0.0.5", "127.0.0.6")));
+    assertThat(replies(ch)).isEqualTo("action=OK\n\naction=DUNNO\n\n");
+    assertThat(ch.isOpen()).isTrue();
+  }
+
+  @Test
+  void shouldHandleSplitReadsPipelinedRequestsAndCrlf() {
+    EmbeddedChannel ch = policy();
+    String crlf = POSTFIX_REQUEST.replace("\n", "\r\n");
+    String both = POSTFIX_REQUEST + crlf.replace("127.0.0.5", "::ffff:127.0.0.6");
+    for (int i = 0; i < both.length(); i += 7) {
+      ch.writeInbound(text(both.substring(i, Math.min(both.length(), i + 7))));
+    }
+    assertThat(replies(ch)).isEqualTo("action=OK\n\naction=DUNNO\n\n");
+  }
+
+  @Test
+  void shouldCloseWithoutReplyOnGarbageOversizeOrAMissingRequestType() {
+    for (String bad :
+        new String[] {
+          "GET / HTTP/1.1\n\n",
+          "client_address=127.0.0.5\n\n",
+          "request=smtpd_access_policy\nclient_address=127.0.0.5\n" + "x=" + "a".repeat(40_000),
+          "request=smtpd_access_policy\n=value\n\n",
+        }) {
+      EmbeddedChannel ch = policy();
+      ch.writeInbound(text(bad));
+      assertThat(replies(ch)).as(bad.substring(0, Math.min(12, bad.length()))).isEmpty();
+      assertThat(ch.isOpen()).as(bad.substring(0, Math.min(12, bad.length()))).isFalse();
+    }
+  }
+
+  @Test
+  void shouldNeverAnswerOkOnAnErrorPath() {
+    EmbeddedChannel ch = policy();
+    lookup.explode = true;
+    ch.writeInbound(text(POSTFIX_REQUEST));
+    lookup.explode = false;
+    lookup.ready = false;
+    ch.writeInbound(text(POSTFIX_REQUEST));
+    ch.writeInbound(text(POSTFIX_REQUEST.replace("client_address=127.0.0.5\n", "")));
+    assertThat(replies(ch)).isEqualTo("action=DUNNO\n\naction=DUNNO\n\naction=DUNNO\n\n");
+  }
+
+  @Test
+  void shouldAnswerSocketmapRequests() {
+    EmbeddedChannel ch = socketmap();
+    ch.writeInbound(text("16:grants 127.0.0.5,"));
+    ch.writeInbound(text("16:grants 127.0.0.6,14:grants unknown,"));
+    assertThat(replies(ch)).isEqualTo("5:OK OK,9:NOTFOUND ,9:NOTFOUND ,");
+    ch.writeInbound(text("1"));
+    ch.writeInbound(text("6:grants 127.0"));
+    ch.writeInbound(text(".0.5,"));
+    assertThat(replies(ch)).isEqualTo("5:OK OK,");
+  }
+
+  @Test
+  void shouldAnswerPermAndCloseOnMalformedNetstrings() {
+    for (String bad : new String[] {"x5:hello,", "5:hello;", "99999:", "123456:", ":abc,"}) {
+      EmbeddedChannel ch = socketmap();
+      ch.writeInbound(text(bad));
+      assertThat(replies(ch)).as(bad).contains(":PERM ");
+      assertThat(ch.isOpen()).as(bad).isFalse();
+    }
+    EmbeddedChannel ch = socketmap();
+    ch.writeInbound(text("6:grants,"));
+    assertThat(replies(ch)).startsWith("34:PERM request is not");
+  }
+
+  @Test
+  void shouldAnswerTempWhileLoadingWhenConfigured() {
+    lookup.ready = false;
+    EdgeProtocols temp =
+        new EdgeProtocols(
+            lookup, "OK", "OK", true, Duration.ofMinutes(5), new SimpleMeterRegistry());
+    EmbeddedChannel ch =
+        new EmbeddedChannel(
+            new NetstringCodec(), new EdgeServers.SocketmapHandler(temp, temp.meters("socketmap")));
+    ch.writeInbound(text("16:grants 127.0.0.5,"));
+    assertThat(replies(ch))
+        .isEqualTo(
+            "34:TEMP grant cache still loading,"
+                .replace("34", "" + "TEMP grant cache still loading".length()));
+    assertThat(protocols.socketmapReply("grants 127.0.0.5", protocols.meters("x")))
+        .isEqualTo("NOTFOUND ");
+    assertThat(
+            protocols.policyReply(Map.of("request", "smtpd_access_policy"), protocols.meters("y")))
+        .isEqualTo("action=DUNNO\n\n");
+  }
+}
