@@ -28,7 +28,7 @@ public record EdgeProtocols(
   private static final Logger LOG = LoggerFactory.getLogger(EdgeProtocols.class);
 
   /** Per protocol: lookups by verdict and lookup latency. */
-  final class Meters {
+  public final class Meters {
     private final Map<GrantLookup.Outcome, Counter> verdicts =
         new EnumMap<>(GrantLookup.Outcome.class);
     private final Timer latency;
@@ -49,6 +49,11 @@ public record EdgeProtocols(
               .register(metrics);
     }
 
+    /** The verdict for an address, counted and timed. */
+    public GrantLookup.Verdict verdict(String address) {
+      return check(address);
+    }
+
     GrantLookup.Verdict check(String address) {
       long start = System.nanoTime();
       GrantLookup.Verdict verdict;
@@ -66,6 +71,11 @@ public record EdgeProtocols(
 
   Meters meters(String protocol) {
     return new Meters(protocol);
+  }
+
+  /** Meters of the HTTP check endpoint. */
+  public Meters httpMeters() {
+    return new Meters("http");
   }
 
   /** The policy reply (with its terminating empty line) for one decoded request. */

@@ -31,12 +31,26 @@ public final class EmbeddedKafka implements AutoCloseable {
   private final KafkaRaftServer server;
   private final String bootstrapServers;
   private final Path dataDir;
+  private final Properties props;
   private boolean closed;
 
-  private EmbeddedKafka(KafkaRaftServer server, String bootstrapServers, Path dataDir) {
+  private EmbeddedKafka(
+      KafkaRaftServer server, String bootstrapServers, Path dataDir, Properties props) {
     this.server = server;
     this.bootstrapServers = bootstrapServers;
     this.dataDir = dataDir;
+    this.props = props;
+  }
+
+  /**
+   * Stops this broker (if running) and starts it again on the same ports and data: clients
+   * reconnect to the same address (for tests of a broker that goes away and comes back).
+   */
+  public EmbeddedKafka restart() {
+    close();
+    KafkaRaftServer again = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
+    again.startup();
+    return new EmbeddedKafka(again, bootstrapServers, dataDir, props);
   }
 
   /**
@@ -109,7 +123,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         bootstrap,
         dataDir,
         (System.nanoTime() - started) / 1_000_000);
-    return new EmbeddedKafka(server, bootstrap, dataDir);
+    return new EmbeddedKafka(server, bootstrap, dataDir, props);
   }
 
   /** {@code host:port} of the broker's listener. */

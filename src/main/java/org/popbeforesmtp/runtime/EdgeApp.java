@@ -1,0 +1,166 @@
+package org.popbeforesmtp.runtime;
+
+import io.javalin.Javalin;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
+import java.util.Properties;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.popbeforesmtp.config.EdgeConfig;
+import org.popbeforesmtp.edge.EdgeProtocols;
+import org.popbeforesmtp.edge.EdgeServers;
+import org.popbeforesmtp.edge.GrantCache;
+import org.popbeforesmtp.edge.GrantLookup;
+import org.popbeforesmtp.query.GrantJson;
+import org.popbeforesmtp.registry.SchemaRegistryClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The SMTP edge: a {@link GrantCache} on relay.grants, the Postfix policy and socketmap servers,
+ * and an HTTP server ({@code /v1/check/{ip}}, health, Prometheus metrics). Close stops the servers
+ * first, then the cache.
+ */
+public final class EdgeApp implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(EdgeApp.class);
+
+  private final GrantCache cache;
+  private final EdgeServers servers;
+  private final Javalin http;
+  private final PrometheusMeterRegistry metrics;
+  private final SchemaRegistryClient registry;
+  private boolean closed;
+
+  private EdgeApp(
+      GrantCache cache,
+      EdgeServers servers,
+      Javalin http,
+      PrometheusMeterRegistry metrics,
+      SchemaRegistryClient registry) {
+    this.cache = cache;
+    this.servers = servers;
+    this.http = http;
+    this.metrics = metrics;
+    this.registry = registry;
+  }
+
+  /** Starts the cache and binds the servers (they answer "no grant" until the cache is ready). */
+  public static EdgeApp start(EdgeConfig config) throws InterruptedException {
+    SchemaRegistryClient registry = config.registry().newClient();
+    Properties props = new Properties();
+    props.putAll(config.kafka());
+    props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    GrantCache cache =
+        new GrantCache(
+                props, config.grantsTopic(), registry, Clock.systemUTC(), config.skewAllowance())
+            .start();
+    PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(metrics);
+    Gauge.builder("pop_before_smtp_edge_cache_grants", cache, GrantCache::size).register(metrics);
+    Gauge.builder("pop_before_smtp_edge_consumer_lag", cache, GrantCache::lag).register(metrics);
+    Gauge.builder("pop_before_smtp_edge_ready", cache, c -> c.isReady() ? 1 : 0).register(metrics);
+    Gauge.builder("pop_before_smtp_edge_degraded", cache, c -> c.isDegraded() ? 1 : 0)
+        .register(metrics);
+    Gauge.builder(
+            "pop_before_smtp_edge_newest_record_age_seconds",
+            cache,
+            c ->
+                c.newestRecordTimestamp() < 0
+                    ? Double.NaN
+                    : (System.currentTimeMillis() - c.newestRecordTimestamp()) / 1000.0)
+        .register(metrics);
+    EdgeProtocols protocols =
+        new EdgeProtocols(
+            cache,
+            config.okAction(),
+            config.socketmapValue(),
+            config.tempWhenNotReady(),
+            config.idleTimeout(),
+            metrics);
+    EdgeServers servers;
+    try {
+      servers =
+          EdgeServers.start(protocols, config.bind(), config.policyPort(), config.socketmapPort());
+    } catch (InterruptedException | RuntimeException e) {
+      cache.close();
+      throw e;
+    }
+    Javalin http = Javalin.create(c -> c.showJavalinBanner = false);
+    EdgeProtocols.Meters httpMeters = protocols.httpMeters();
+    http.get(
+        "/v1/check/{ip}",
+        ctx -> {
+          GrantLookup.Verdict v = httpMeters.verdict(ctx.pathParam("ip"));
+          var body =
+              GrantJson.mapper()
+                  .createObjectNode()
+                  .put("ip", ctx.pathParam("ip"))
+                  .put("verdict", v.outcome().name())
+                  .put("relay", v.granted())
+                  .put("detail", v.detail());
+          if (v.granted()) {
+            body.put("expiresAt", GrantJson.instant(java.time.Instant.ofEpochMilli(v.expiresAt())));
+          }
+          int status = v.outcome() == GrantLookup.Outcome.INVALID ? 400 : 200;
+          ctx.contentType("application/json").status(status).result(body.toString());
+        });
+    http.get("/health/live", ctx -> ctx.json(java.util.Map.of("status", "UP")));
+    http.get(
+        "/health/ready",
+        ctx -> {
+          String status = !cache.isReady() ? "LOADING" : cache.isDegraded() ? "DEGRADED" : "UP";
+          ctx.status(cache.isReady() ? 200 : 503)
+              .contentType("application/json")
+              .result(GrantJson.mapper().createObjectNode().put("status", status).toString());
+        });
+    http.get(
+        "/metrics",
+        ctx ->
+            ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
+    try {
+      http.start(config.bind(), config.httpPort());
+    } catch (RuntimeException e) {
+      servers.close();
+      cache.close();
+      throw e;
+    }
+    LOG.info(
+        "edge listening on {}: policy {}, socketmap {}, http {}",
+        config.bind(),
+        servers.policyPort(),
+        servers.socketmapPort(),
+        http.port());
+    return new EdgeApp(cache, servers, http, metrics, registry);
+  }
+
+  public GrantCache cache() {
+    return cache;
+  }
+
+  public int policyPort() {
+    return servers.policyPort();
+  }
+
+  public int socketmapPort() {
+    return servers.socketmapPort();
+  }
+
+  public int httpPort() {
+    return http.port();
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    http.stop();
+    servers.close();
+    cache.close();
+    metrics.close();
+    registry.close();
+  }
+}
