@@ -1,0 +1,184 @@
+package org.popbeforesmtp.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real Postfix (Debian package) under a config directory of the test's own, on loopback: one
+ * smtpd asking the edge's policy server, one asking its socketmap. Started as a foreground child
+ * ({@code postfix start-fg}) and stopped with {@code postfix stop}.
+ */
+public final class Postfix implements AutoCloseable {
+  private final Path base;
+  private final Process process;
+  public final int policySmtpPort;
+  public final int socketmapSmtpPort;
+
+  private Postfix(Path base, Process process, int policySmtpPort, int socketmapSmtpPort) {
+    this.base = base;
+    this.process = process;
+    this.policySmtpPort = policySmtpPort;
+    this.socketmapSmtpPort = socketmapSmtpPort;
+  }
+
+  /** True when the Postfix and swaks binaries are installed. */
+  public static boolean installed() {
+    return Files.isExecutable(Path.of("/usr/sbin/postfix"))
+        && Files.isExecutable(Path.of("/usr/bin/swaks"));
+  }
+
+  public static Postfix start(Path base, int policyPort, int socketmapPort)
+      throws IOException, InterruptedException {
+    int smtpPolicy = freePort();
+    int smtpSocketmap = freePort();
+    Path conf = base.resolve("conf");
+    Files.createDirectories(conf);
+    Files.createDirectories(base.resolve("run/postfix/spool"));
+    Path data = Files.createDirectories(base.resolve("run/postfix/data"));
+    // Postfix's daemons run as the postfix user: they must reach these directories (a JUnit
+    // temp dir is 0700) and own the data directory
+    for (Path p = base.resolve("run/postfix");
+        p != null && !p.equals(base.getParent().getParent());
+        p = p.getParent()) {
+      Files.setPosixFilePermissions(
+          p, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+    var users = base.getFileSystem().getUserPrincipalLookupService();
+    Files.setOwner(data, users.lookupPrincipalByName("postfix"));
+    Map<String, String> values =
+        Map.of(
+            "@BASE@", base.toString(),
+            "@POLICY_PORT@", Integer.toString(policyPort),
+            "@SOCKETMAP_PORT@", Integer.toString(socketmapPort),
+            "@SMTP_POLICY_PORT@", Integer.toString(smtpPolicy),
+            "@SMTP_SOCKETMAP_PORT@", Integer.toString(smtpSocketmap));
+    for (String name : List.of("main.cf", "master.cf")) {
+      String text;
+      try (InputStream in = Postfix.class.getResourceAsStream("/postfix/" + name)) {
+        text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      }
+      for (var e : values.entrySet()) {
+        text = text.replace(e.getKey(), e.getValue());
+      }
+      Files.writeString(conf.resolve(name), text);
+    }
+    // queue subdirectories with the ownership Postfix wants (as the package's post-install does)
+    Process setup =
+        new ProcessBuilder(
+                "/usr/sbin/postfix", "-c", conf.toString(), "set-permissions", "create-missing")
+            .redirectErrorStream(true)
+            .start();
+    String setupOut = new String(setup.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (setup.waitFor() != 0) {
+      throw new IllegalStateException("postfix set-permissions failed: " + setupOut);
+    }
+    Process process =
+        new ProcessBuilder("/usr/sbin/postfix", "-c", conf.toString(), "start-fg")
+            .redirectErrorStream(true)
+            .redirectOutput(base.resolve("postfix-master.out").toFile())
+            .start();
+    Postfix postfix = new Postfix(base, process, smtpPolicy, smtpSocketmap);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!listening(smtpPolicy) || !listening(smtpSocketmap)) {
+      if (!process.isAlive() || System.nanoTime() > deadline) {
+        postfix.close();
+        throw new IllegalStateException(
+            "Postfix did not start: "
+                + Files.readString(base.resolve("postfix-master.out"))
+                + log(base));
+      }
+      Thread.sleep(100);
+    }
+    return postfix;
+  }
+
+  private static String log(Path base) throws IOException {
+    Path log = base.resolve("run/postfix.log");
+    return Files.exists(log) ? Files.readString(log) : "";
+  }
+
+  /** Postfix's own log so far (for assertion messages). */
+  public String log() throws IOException {
+    return log(base);
+  }
+
+  /**
+   * Runs swaks from {@code source} (a 127.0.0.0/8 address) to relay a message to example.net,
+   * stopping after RCPT so nothing is ever queued. Returns exit code and transcript.
+   */
+  public Swaks relay(int smtpPort, String source) throws IOException, InterruptedException {
+    Process swaks =
+        new ProcessBuilder(
+                "/usr/bin/swaks",
+                "--server",
+                "127.0.0.1:" + smtpPort,
+                "--local-interface",
+                source,
+                "--from",
+                "sender@example.org",
+                "--to",
+                "someone@example.net",
+                "--helo",
+                "client.test",
+                "--quit-after",
+                "RCPT",
+                "--timeout",
+                "20")
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(swaks.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!swaks.waitFor(60, TimeUnit.SECONDS)) {
+      swaks.destroyForcibly();
+      throw new IllegalStateException("swaks hung: " + out);
+    }
+    return new Swaks(swaks.exitValue(), out);
+  }
+
+  /** A swaks run: exit code (0 accepted, 24 rejected at RCPT) and its transcript. */
+  public record Swaks(int exitCode, String transcript) {
+    public boolean accepted() {
+      return exitCode == 0 && transcript.contains("250 2.1.5");
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    Process stop =
+        new ProcessBuilder("/usr/sbin/postfix", "-c", base.resolve("conf").toString(), "stop")
+            .redirectErrorStream(true)
+            .start();
+    stop.getInputStream().readAllBytes();
+    try {
+      stop.waitFor(30, TimeUnit.SECONDS);
+      if (!process.waitFor(30, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      process.destroyForcibly();
+    }
+  }
+
+  private static boolean listening(int port) {
+    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+      return s.isConnected();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+}
