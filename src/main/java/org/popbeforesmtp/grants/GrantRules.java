@@ -1,9 +1,9 @@
 package org.popbeforesmtp.grants;
 
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Predicate;
 import org.popbeforesmtp.avro.LoginEvent;
 import org.popbeforesmtp.avro.LoginKind;
@@ -254,13 +254,14 @@ public final class GrantRules {
       if (previous == null || previous < at) {
         store.putUserRevocation(user, at);
       }
-      for (String key : List.copyOf(store.keysOfUser(user))) {
+      // sorted: live and replay stores list keys in different orders, the emitted order must match
+      for (String key : new TreeSet<>(store.keysOfUser(user))) {
         withoutShares(key, now, store, sink, share -> share.username().equals(user), at);
       }
     } else if (revocation.getScope() == RevocationScope.KEY) {
       String target = canonicalTarget(revocation.getTarget());
       store.putKeyRevocation(new KeyRevocation(target, at));
-      Set<String> keys = new LinkedHashSet<>();
+      Set<String> keys = new TreeSet<>();
       for (Published p : store.allPublished()) {
         if (covers(target, p.key())) {
           keys.add(p.key());
