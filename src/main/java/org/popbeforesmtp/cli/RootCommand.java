@@ -19,7 +19,13 @@ import picocli.CommandLine.Spec;
       "POP-before-SMTP relay authorization on Apache Kafka: POP/IMAP logins become per-IP relay"
           + " grants that expire after a TTL, answered to SMTP gateways such as Postfix."
     },
-    subcommands = {ProcessorCommand.class, EdgeCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      ProcessorCommand.class,
+      EdgeCommand.class,
+      IngestCommand.class,
+      PublishCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class RootCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 

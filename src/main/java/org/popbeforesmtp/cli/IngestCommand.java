@@ -1,0 +1,111 @@
+package org.popbeforesmtp.cli;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.popbeforesmtp.config.ConfigSources;
+import org.popbeforesmtp.config.IngestConfig;
+import org.popbeforesmtp.runtime.IngestApp;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code ingest}: the Dovecot auth-policy endpoint, until SIGTERM. */
+@Command(
+    name = "ingest",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Receives Dovecot auth-policy reports on POST /v1/dovecot-policy and publishes them as"
+          + " login events to mail.logins.",
+      "",
+      "Settings, lowest precedence first: built-in defaults, the --config properties file,"
+          + " environment variables (PBS_ + the setting name in upper case), flags. Other file"
+          + " keys, PBS_KAFKA_<NAME> variables and --kafka key=value go to the Kafka producer.",
+      ""
+    })
+public final class IngestCommand implements Callable<Integer> {
+  @Option(names = "--config", description = "Properties file with settings.")
+  Path configFile;
+
+  @Option(names = "--bootstrap-servers", description = "Kafka brokers (required).")
+  String bootstrapServers;
+
+  @Option(
+      names = "--schema-registry-url",
+      description = "Confluent-compatible registry (required).")
+  String schemaRegistryUrl;
+
+  @Option(names = "--logins-topic", description = "Topic of login events (default mail.logins).")
+  String loginsTopic;
+
+  @Option(names = "--bind", description = "Interface (default 127.0.0.1).")
+  String bind;
+
+  @Option(names = "--http-port", description = "HTTP port (default 8081).")
+  String httpPort;
+
+  @Option(names = "--allowed-networks", description = "CIDRs allowed besides loopback.")
+  String allowedNetworks;
+
+  @Option(names = "--secret-header", description = "Required shared-secret header name.")
+  String secretHeader;
+
+  @Option(names = "--secret-value", description = "Its value (better: PBS_SECRET_VALUE).")
+  String secretValue;
+
+  @Option(names = "--server-id", description = "Server id of the events (default $HOSTNAME).")
+  String serverId;
+
+  @Option(
+      names = "--queue-capacity",
+      description = "Events held while Kafka is down (default 100000).")
+  String queueCapacity;
+
+  @Option(
+      names = "--max-unavailable",
+      description = "How long an event may wait for Kafka (default 5m).")
+  String maxUnavailable;
+
+  @Option(names = "--kafka", description = "Kafka producer setting, key=value (repeatable).")
+  Map<String, String> kafka = new LinkedHashMap<>();
+
+  IngestConfig config() {
+    Map<String, String> flags = new LinkedHashMap<>();
+    flags.put("bootstrap.servers", bootstrapServers);
+    flags.put("schema.registry.url", schemaRegistryUrl);
+    flags.put("topic.logins", loginsTopic);
+    flags.put("bind", bind);
+    flags.put("http.port", httpPort);
+    flags.put("allowed.networks", allowedNetworks);
+    flags.put("secret.header", secretHeader);
+    flags.put("secret.value", secretValue);
+    flags.put("server.id", serverId);
+    flags.put("queue.capacity", queueCapacity);
+    flags.put("max.unavailable", maxUnavailable);
+    return IngestConfig.from(
+        ConfigSources.load(
+            IngestConfig.SETTINGS,
+            IngestConfig.DEFAULTS,
+            configFile,
+            System.getenv(),
+            flags,
+            kafka));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    IngestApp app = IngestApp.start(config());
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  app.close();
+                  stopped.countDown();
+                },
+                "ingest-shutdown"));
+    stopped.await();
+    return 0;
+  }
+}

@@ -1,0 +1,204 @@
+package org.popbeforesmtp.ingest;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Properties;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.popbeforesmtp.avro.LoginEvent;
+import org.popbeforesmtp.net.IpAddress;
+import org.popbeforesmtp.registry.AvroSerializer;
+import org.popbeforesmtp.registry.SchemaRegistryClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes {@link LoginEvent}s to {@code mail.logins}, keyed by the canonical client IP, with an
+ * idempotent producer ({@code acks=all}, lz4, small linger). {@link #submit} never blocks its
+ * caller (a login must never wait for Kafka): events go into a bounded queue that one sender thread
+ * hands to the producer. What cannot be delivered is counted and logged: a full queue
+ * (back-pressure beyond the bound), and events Kafka did not take within {@code maxUnavailable}.
+ */
+public final class LoginPublisher implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(LoginPublisher.class);
+
+  private final String topic;
+  private final KafkaProducer<String, LoginEvent> producer;
+  private final BlockingQueue<LoginEvent> queue;
+  private final Thread sender;
+  private final Duration maxUnavailable;
+  private volatile boolean running = true;
+  private final AtomicLong submitted = new AtomicLong();
+  private final AtomicLong published = new AtomicLong();
+  private final AtomicLong failed = new AtomicLong();
+  private final AtomicLong rejected = new AtomicLong();
+  private volatile long lastSuccess = System.currentTimeMillis();
+
+  /**
+   * @param clientProps Kafka producer settings (bootstrap.servers, security); ours win for
+   *     idempotence, acks and serializers
+   * @param queueCapacity events held while Kafka is slow or down
+   * @param maxUnavailable how long an event may wait for Kafka before it counts as failed
+   */
+  public LoginPublisher(
+      Properties clientProps,
+      String topic,
+      SchemaRegistryClient registry,
+      int queueCapacity,
+      Duration maxUnavailable) {
+    this.topic = topic;
+    this.maxUnavailable = maxUnavailable;
+    Properties props = new Properties();
+    props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    props.put(ProducerConfig.BATCH_SIZE_CONFIG, 64 * 1024);
+    props.putAll(clientProps);
+    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    int timeout = (int) Math.min(Integer.MAX_VALUE, maxUnavailable.toMillis());
+    props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Math.max(timeout, 1000));
+    props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(30_000, Math.max(timeout, 1000)));
+    props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Math.max(timeout, 1000));
+    this.producer =
+        new KafkaProducer<>(
+            props, new StringSerializer(), new AvroSerializer<>(LoginEvent.class, registry, true));
+    this.queue = new ArrayBlockingQueue<>(queueCapacity);
+    this.sender = new Thread(this::drain, "login-publisher");
+    this.sender.setDaemon(true);
+    this.sender.start();
+  }
+
+  /** The record key of an event: its canonical client IP. */
+  public static String keyOf(LoginEvent event) {
+    return IpAddress.parse(event.getClientIp()).toString();
+  }
+
+  /**
+   * Queues an event without blocking. Returns false (counted and logged) when the queue is full.
+   *
+   * @throws IllegalArgumentException when the client IP is not an address
+   */
+  public boolean submit(LoginEvent event) {
+    keyOf(event);
+    submitted.incrementAndGet();
+    if (queue.offer(event)) {
+      return true;
+    }
+    long n = rejected.incrementAndGet();
+    if (n == 1 || n % 1000 == 0) {
+      LOG.error(
+          "login queue full ({} events): Kafka has not taken events for {} s; {} events not"
+              + " delivered so far",
+          queue.size(),
+          (System.currentTimeMillis() - lastSuccess) / 1000,
+          n);
+    }
+    return false;
+  }
+
+  /** Publishes one event and waits for Kafka's acknowledgement (for the CLI and imports). */
+  public RecordMetadata publish(LoginEvent event) throws Exception {
+    submitted.incrementAndGet();
+    try {
+      RecordMetadata m =
+          producer
+              .send(
+                  new ProducerRecord<>(
+                      topic, null, event.getEventTime().toEpochMilli(), keyOf(event), event))
+              .get(maxUnavailable.toMillis() + 5000, TimeUnit.MILLISECONDS);
+      published.incrementAndGet();
+      lastSuccess = System.currentTimeMillis();
+      return m;
+    } catch (Exception e) {
+      failed.incrementAndGet();
+      throw e;
+    }
+  }
+
+  private void drain() {
+    while (running || !queue.isEmpty()) {
+      LoginEvent event;
+      try {
+        event = queue.poll(100, TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      if (event == null) {
+        continue;
+      }
+      try {
+        producer.send(
+            new ProducerRecord<>(
+                topic, null, event.getEventTime().toEpochMilli(), keyOf(event), event),
+            (metadata, error) -> {
+              if (error == null) {
+                published.incrementAndGet();
+                lastSuccess = System.currentTimeMillis();
+              } else {
+                failed.incrementAndGet();
+                LOG.error(
+                    "login event {} of {} from {} not delivered after {}: {}",
+                    event.getEventId(),
+                    event.getUsername(),
+                    event.getClientIp(),
+                    maxUnavailable,
+                    error.toString());
+              }
+            });
+      } catch (RuntimeException e) {
+        failed.incrementAndGet();
+        LOG.error("login event {} not delivered: {}", event.getEventId(), e.toString());
+      }
+    }
+  }
+
+  public long submitted() {
+    return submitted.get();
+  }
+
+  public long published() {
+    return published.get();
+  }
+
+  /** Events Kafka did not take in time. */
+  public long failed() {
+    return failed.get();
+  }
+
+  /** Events refused because the queue was full. */
+  public long rejected() {
+    return rejected.get();
+  }
+
+  /** Events waiting in the queue. */
+  public int queued() {
+    return queue.size();
+  }
+
+  /** When Kafka last acknowledged an event. */
+  public Instant lastSuccess() {
+    return Instant.ofEpochMilli(lastSuccess);
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    try {
+      sender.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    producer.close(Duration.ofSeconds(10));
+    if (!queue.isEmpty()) {
+      LOG.error("{} login events still queued at shutdown were not delivered", queue.size());
+    }
+  }
+}

@@ -1,0 +1,144 @@
+package org.popbeforesmtp.runtime;
+
+import io.javalin.Javalin;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.popbeforesmtp.config.IngestConfig;
+import org.popbeforesmtp.ingest.DovecotPolicyEndpoint;
+import org.popbeforesmtp.ingest.LoginPublisher;
+import org.popbeforesmtp.registry.SchemaRegistryClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Dovecot auth-policy endpoint ({@code POST /v1/dovecot-policy?command=...}) with its {@link
+ * LoginPublisher}, health and Prometheus metrics. Close stops HTTP first, then drains the
+ * publisher.
+ */
+public final class IngestApp implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(IngestApp.class);
+
+  private final Javalin http;
+  private final LoginPublisher publisher;
+  private final PrometheusMeterRegistry metrics;
+  private final SchemaRegistryClient registry;
+  private boolean closed;
+
+  private IngestApp(
+      Javalin http,
+      LoginPublisher publisher,
+      PrometheusMeterRegistry metrics,
+      SchemaRegistryClient registry) {
+    this.http = http;
+    this.publisher = publisher;
+    this.metrics = metrics;
+    this.registry = registry;
+  }
+
+  public static IngestApp start(IngestConfig config) {
+    SchemaRegistryClient registry = config.registry().newClient();
+    Properties props = new Properties();
+    props.putAll(config.kafka());
+    props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    LoginPublisher publisher =
+        new LoginPublisher(
+            props, config.loginsTopic(), registry, config.queueCapacity(), config.maxUnavailable());
+    DovecotPolicyEndpoint endpoint =
+        new DovecotPolicyEndpoint(
+            config.allowedNetworks(),
+            config.secretHeader(),
+            config.secretValue(),
+            config.serverId(),
+            Clock.systemUTC(),
+            publisher::submit);
+    PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(metrics);
+    FunctionCounter.builder(
+            "pop_before_smtp_ingest_reports_received", publisher, LoginPublisher::submitted)
+        .register(metrics);
+    FunctionCounter.builder(
+            "pop_before_smtp_ingest_events_published", publisher, LoginPublisher::published)
+        .register(metrics);
+    FunctionCounter.builder(
+            "pop_before_smtp_ingest_events_failed", publisher, LoginPublisher::failed)
+        .description("events Kafka did not take within max.unavailable")
+        .register(metrics);
+    FunctionCounter.builder(
+            "pop_before_smtp_ingest_events_rejected", publisher, LoginPublisher::rejected)
+        .description("events refused because the queue was full")
+        .register(metrics);
+    Gauge.builder("pop_before_smtp_ingest_queue", publisher, LoginPublisher::queued)
+        .register(metrics);
+    Timer latency =
+        Timer.builder("pop_before_smtp_ingest_request_latency")
+            .publishPercentileHistogram()
+            .register(metrics);
+
+    Javalin http = Javalin.create(c -> c.showJavalinBanner = false);
+    http.post(
+        "/v1/dovecot-policy",
+        ctx -> {
+          long start = System.nanoTime();
+          String secret =
+              endpoint.secretHeader() == null ? null : ctx.header(endpoint.secretHeader());
+          DovecotPolicyEndpoint.Response r =
+              endpoint.handle(
+                  ctx.queryParam("command"), ctx.bodyAsBytes(), ctx.req().getRemoteAddr(), secret);
+          ctx.contentType("application/json").status(r.status()).result(r.body());
+          latency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        });
+    http.get(
+        "/health",
+        ctx ->
+            ctx.contentType("application/json")
+                .result(
+                    "{\"status\":\"UP\",\"queued\":"
+                        + publisher.queued()
+                        + ",\"lastKafkaAck\":\""
+                        + publisher.lastSuccess()
+                        + "\"}"));
+    http.get(
+        "/metrics",
+        ctx ->
+            ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
+    try {
+      http.start(config.bind(), config.httpPort());
+    } catch (RuntimeException e) {
+      publisher.close();
+      throw e;
+    }
+    LOG.info(
+        "Dovecot auth-policy endpoint on http://{}:{}/v1/dovecot-policy",
+        config.bind(),
+        http.port());
+    return new IngestApp(http, publisher, metrics, registry);
+  }
+
+  public int httpPort() {
+    return http.port();
+  }
+
+  public LoginPublisher publisher() {
+    return publisher;
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    http.stop();
+    publisher.close();
+    metrics.close();
+    registry.close();
+  }
+}
