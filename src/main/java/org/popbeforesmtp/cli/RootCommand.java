@@ -24,6 +24,7 @@ import picocli.CommandLine.Spec;
       EdgeCommand.class,
       IngestCommand.class,
       PublishCommand.class,
+      DevCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class RootCommand implements Callable<Integer> {

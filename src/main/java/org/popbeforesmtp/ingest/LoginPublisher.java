@@ -62,10 +62,11 @@ public final class LoginPublisher implements AutoCloseable {
     props.putAll(clientProps);
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     props.put(ProducerConfig.ACKS_CONFIG, "all");
-    int timeout = (int) Math.min(Integer.MAX_VALUE, maxUnavailable.toMillis());
-    props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Math.max(timeout, 1000));
-    props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(30_000, Math.max(timeout, 1000)));
-    props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Math.max(timeout, 1000));
+    int timeout = (int) Math.max(1000, Math.min(Integer.MAX_VALUE, maxUnavailable.toMillis()));
+    // Kafka requires delivery.timeout >= linger + request.timeout
+    props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, timeout);
+    props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(30_000, timeout / 2));
+    props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout);
     this.producer =
         new KafkaProducer<>(
             props, new StringSerializer(), new AvroSerializer<>(LoginEvent.class, registry, true));

@@ -59,8 +59,16 @@ public final class EmbeddedKafka implements AutoCloseable {
    * @param overrides broker settings that replace the defaults
    */
   public static EmbeddedKafka start(Path dataDir, Map<String, String> overrides) {
+    return start(dataDir, 0, overrides);
+  }
+
+  /**
+   * As {@link #start(Path, Map)}, with the broker's listener on {@code brokerPort} (0: any free
+   * port).
+   */
+  public static EmbeddedKafka start(Path dataDir, int brokerPort, Map<String, String> overrides) {
     long started = System.nanoTime();
-    int brokerPort = freePort();
+    brokerPort = brokerPort == 0 ? freePort() : brokerPort;
     int controllerPort = freePort();
     Properties props = new Properties();
     props.put("process.roles", "broker,controller");
@@ -93,20 +101,24 @@ public final class EmbeddedKafka implements AutoCloseable {
       try (Writer out = Files.newBufferedWriter(config)) {
         props.store(out, "embedded broker");
       }
+      // a data directory from an earlier run keeps its cluster id: format only new ones
+      boolean formatted = Files.exists(dataDir.resolve("logs").resolve("meta.properties"));
       ByteArrayOutputStream output = new ByteArrayOutputStream();
-      int rc;
+      int rc = 0;
       try (PrintStream print = new PrintStream(output, true, StandardCharsets.UTF_8)) {
         rc =
-            StorageTool.execute(
-                new String[] {
-                  "format",
-                  "-c",
-                  config.toString(),
-                  "-t",
-                  Uuid.randomUuid().toString(),
-                  "--ignore-formatted"
-                },
-                print);
+            formatted
+                ? 0
+                : StorageTool.execute(
+                    new String[] {
+                      "format",
+                      "-c",
+                      config.toString(),
+                      "-t",
+                      Uuid.randomUuid().toString(),
+                      "--ignore-formatted"
+                    },
+                    print);
       }
       if (rc != 0) {
         throw new IllegalStateException(
