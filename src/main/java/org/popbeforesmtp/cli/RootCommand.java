@@ -24,6 +24,7 @@ import picocli.CommandLine.Spec;
       EdgeCommand.class,
       IngestCommand.class,
       PublishCommand.class,
+      TailCommand.class,
       DevCommand.class,
       CommandLine.HelpCommand.class
     })

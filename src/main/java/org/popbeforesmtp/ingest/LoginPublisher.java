@@ -2,9 +2,12 @@ package org.popbeforesmtp.ingest;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -121,6 +124,34 @@ public final class LoginPublisher implements AutoCloseable {
       failed.incrementAndGet();
       throw e;
     }
+  }
+
+  /**
+   * Publishes events and waits until Kafka acknowledged all of them (for the tail agent and
+   * imports, which checkpoint only after this returns).
+   *
+   * @throws Exception the first delivery failure; the caller retries the batch (event ids make the
+   *     retry harmless)
+   */
+  public void publishAll(List<LoginEvent> events) throws Exception {
+    List<Future<RecordMetadata>> acks = new ArrayList<>(events.size());
+    for (LoginEvent event : events) {
+      submitted.incrementAndGet();
+      acks.add(
+          producer.send(
+              new ProducerRecord<>(
+                  topic, null, event.getEventTime().toEpochMilli(), keyOf(event), event)));
+    }
+    for (Future<RecordMetadata> ack : acks) {
+      try {
+        ack.get(maxUnavailable.toMillis() + 5000, TimeUnit.MILLISECONDS);
+        published.incrementAndGet();
+      } catch (Exception e) {
+        failed.incrementAndGet();
+        throw e;
+      }
+    }
+    lastSuccess = System.currentTimeMillis();
   }
 
   private void drain() {

@@ -1,0 +1,145 @@
+package org.popbeforesmtp.cli;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import org.popbeforesmtp.config.Durations;
+import org.popbeforesmtp.ingest.LogFollower;
+import org.popbeforesmtp.ingest.LogShipper;
+import org.popbeforesmtp.ingest.LoginLogParser;
+import org.popbeforesmtp.ingest.LoginPublisher;
+import org.popbeforesmtp.registry.SerdeConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code tail}: follows POP/IMAP server logs and publishes their logins, until SIGTERM. */
+@Command(
+    name = "tail",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Follows log files (Dovecot, Courier, Cyrus, UW ipop3d/imapd, qpopper; own or syslog"
+          + " format) through rotation and publishes logins, logouts and failures to mail.logins."
+          + " A checkpoint per file (in --state-dir) makes a restart continue where it stopped.",
+      ""
+    })
+public final class TailCommand implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(TailCommand.class);
+
+  @Parameters(arity = "1..*", description = "Log files to follow.")
+  List<Path> files;
+
+  @Option(names = "--bootstrap-servers", required = true, description = "Kafka brokers.")
+  String bootstrapServers;
+
+  @Option(names = "--schema-registry-url", required = true, description = "Schema registry.")
+  String registryUrl;
+
+  @Option(
+      names = "--topic",
+      defaultValue = "mail.logins",
+      description = "Default: ${DEFAULT-VALUE}.")
+  String topic;
+
+  @Option(
+      names = "--server-id",
+      required = true,
+      description = "Name of the mail server whose log this is.")
+  String serverId;
+
+  @Option(
+      names = "--zone",
+      defaultValue = "UTC",
+      description = "Zone of timestamps without an offset (default ${DEFAULT-VALUE}).")
+  String zone;
+
+  @Option(
+      names = "--state-dir",
+      defaultValue = "/var/lib/pop-before-smtp/tail",
+      description = "Checkpoints (default ${DEFAULT-VALUE}).")
+  Path stateDir;
+
+  @Option(
+      names = "--poll-interval",
+      defaultValue = "200ms",
+      description = "Default: ${DEFAULT-VALUE}.")
+  String pollInterval;
+
+  @Option(names = "--kafka", description = "Kafka producer setting, key=value (repeatable).")
+  Map<String, String> kafka = new LinkedHashMap<>();
+
+  @Override
+  public Integer call() throws Exception {
+    Duration interval = Durations.parse("--poll-interval", pollInterval);
+    Properties props = new Properties();
+    props.putAll(kafka);
+    props.put("bootstrap.servers", bootstrapServers);
+    List<LogFollower> followers = new ArrayList<>();
+    for (Path file : files) {
+      followers.add(new LogFollower(file, checkpointOf(stateDir, file)));
+    }
+    try (LoginPublisher publisher =
+            new LoginPublisher(
+                props, topic, SerdeConfig.of(registryUrl).newClient(), 1, Duration.ofMinutes(1));
+        LogShipper shipper =
+            new LogShipper(
+                followers,
+                new LoginLogParser(ZoneId.of(zone), Clock.systemUTC()),
+                publisher,
+                serverId)) {
+      Thread main = Thread.currentThread();
+      Runtime.getRuntime().addShutdownHook(new Thread(main::interrupt, "tail-shutdown"));
+      long lastReport = System.nanoTime();
+      while (!Thread.currentThread().isInterrupted()) {
+        int read;
+        try {
+          read = shipper.shipOnce();
+        } catch (InterruptedException e) {
+          break;
+        } catch (Exception e) {
+          // Kafka down or slow: nothing was checkpointed, the same lines are retried
+          LOG.warn("could not publish, retrying in 5 s: {}", e.toString());
+          read = 0;
+          sleep(Duration.ofSeconds(5));
+        }
+        if (System.nanoTime() - lastReport > 60_000_000_000L) {
+          lastReport = System.nanoTime();
+          LOG.info(
+              "{} lines read, {} logins published, {} other lines",
+              shipper.lines(),
+              shipper.logins(),
+              shipper.skipped());
+        }
+        if (read == 0 && !sleep(interval)) {
+          break;
+        }
+      }
+    }
+    return 0;
+  }
+
+  private static boolean sleep(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  /** The checkpoint file of a followed file: one per absolute path. */
+  static Path checkpointOf(Path stateDir, Path file) {
+    String name = file.toAbsolutePath().normalize().toString().replace('/', '_');
+    return stateDir.resolve(name + ".checkpoint");
+  }
+}
