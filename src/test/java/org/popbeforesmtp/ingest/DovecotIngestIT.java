@@ -5,7 +5,9 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -49,6 +51,7 @@ class DovecotIngestIT {
     Topics topics = Topics.defaults();
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
       TopicProvisioner.ensure(admin, topics, 3, -1);
+      TopicProvisioner.ensure(admin, topics.withPrefix("tail."), 1, -1);
     }
     IngestConfig config =
         IngestConfig.from(
@@ -116,9 +119,76 @@ class DovecotIngestIT {
                 assertThat(seen).anyMatch(r -> r.value().getClientIp().equals("127.0.0.7"));
               });
       assertThat(ingest.publisher().failed()).isZero();
+
+      // the tail agent on the same Dovecot's own log gives the same logins, once
+      long shipped = shipLog(dir, broker, registryUrl);
+      assertThat(shipLog(dir, broker, registryUrl))
+          .as("a restarted agent continues from its checkpoint: nothing twice")
+          .isZero();
+      List<String> fromLog = events(broker, registry, "tail.mail.logins");
+      assertThat(fromLog)
+          .as(dovecot.log())
+          .hasSize((int) shipped)
+          .contains(
+              "alice 127.0.0.5 LOGIN SUCCESS",
+              "bob 127.0.0.6 LOGIN FAILURE",
+              "alice 127.0.0.7 LOGIN SUCCESS",
+              "alice 127.0.0.5 LOGOUT SUCCESS");
     } finally {
       broker.close();
     }
+  }
+
+  /** Runs the tail agent over Dovecot's log until it is drained; returns logins it published. */
+  private static long shipLog(Path dir, EmbeddedKafka broker, String registryUrl) throws Exception {
+    Properties props = new Properties();
+    props.put("bootstrap.servers", broker.bootstrapServers());
+    LogFollower follower =
+        new LogFollower(
+            dir.resolve("dovecot/run/dovecot.log"), dir.resolve("tail/dovecot.checkpoint"));
+    try (LoginPublisher publisher =
+            new LoginPublisher(
+                props,
+                "tail.mail.logins",
+                SerdeConfig.of(registryUrl).newClient(),
+                10,
+                Duration.ofSeconds(30));
+        LogShipper shipper =
+            new LogShipper(
+                List.of(follower),
+                new LoginLogParser(ZoneId.systemDefault(), Clock.systemUTC()),
+                publisher,
+                "pop-test")) {
+      while (shipper.shipOnce() > 0) {
+        // until drained
+      }
+      return shipper.logins();
+    }
+  }
+
+  /** Everything on {@code topic}, as "user ip kind outcome". */
+  private static List<String> events(
+      EmbeddedKafka broker, SchemaRegistryClient registry, String topic) {
+    List<String> events = new ArrayList<>();
+    try (KafkaConsumer<String, LoginEvent> consumer = consumer(broker, registry, topic)) {
+      long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+      while (System.nanoTime() < deadline) {
+        for (ConsumerRecord<String, LoginEvent> r : consumer.poll(Duration.ofMillis(200))) {
+          LoginEvent e = r.value();
+          events.add(
+              e.getUsername() + " " + e.getClientIp() + " " + e.getKind() + " " + e.getOutcome());
+        }
+      }
+    }
+    return events;
+  }
+
+  private static KafkaConsumer<String, LoginEvent> consumer(
+      EmbeddedKafka broker, SchemaRegistryClient registry, String topic) {
+    KafkaConsumer<String, LoginEvent> c = consumer(broker, registry);
+    c.unsubscribe();
+    c.subscribe(List.of(topic));
+    return c;
   }
 
   private static KafkaConsumer<String, LoginEvent> consumer(
