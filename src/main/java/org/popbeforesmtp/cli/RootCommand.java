@@ -25,6 +25,7 @@ import picocli.CommandLine.Spec;
       IngestCommand.class,
       PublishCommand.class,
       TailCommand.class,
+      ImportCommand.class,
       DevCommand.class,
       CommandLine.HelpCommand.class
     })

@@ -27,6 +27,7 @@ public final class LogShipper implements AutoCloseable {
   private final AtomicLong lines = new AtomicLong();
   private final AtomicLong logins = new AtomicLong();
   private final AtomicLong skipped = new AtomicLong();
+  private volatile long lastOffset;
 
   public LogShipper(
       List<LogFollower> followers,
@@ -62,6 +63,7 @@ public final class LogShipper implements AutoCloseable {
       }
       publisher.publishAll(events);
       follower.commit(batch.get(batch.size() - 1));
+      lastOffset = batch.get(batch.size() - 1).end();
       lines.addAndGet(batch.size());
       logins.addAndGet(events.size());
       read += batch.size();
@@ -106,6 +108,11 @@ public final class LogShipper implements AutoCloseable {
 
   public long skipped() {
     return skipped.get();
+  }
+
+  /** Byte offset after the last line shipped (of the last file that had lines). */
+  public long lastOffset() {
+    return lastOffset;
   }
 
   @Override
