@@ -35,7 +35,9 @@ import picocli.CommandLine.Parameters;
 public final class TailCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(TailCommand.class);
 
-  @Parameters(arity = "1..*", description = "Log files to follow.")
+  @Parameters(
+      arity = "1..*",
+      description = "Log files to follow, or - for lines on stdin (e.g. from syslog).")
   List<Path> files;
 
   @Option(names = "--bootstrap-servers", required = true, description = "Kafka brokers.")
@@ -84,8 +86,13 @@ public final class TailCommand implements Callable<Integer> {
     props.putAll(kafka);
     props.put("bootstrap.servers", bootstrapServers);
     List<LogFollower> followers = new ArrayList<>();
+    boolean stdin = false;
     for (Path file : files) {
-      followers.add(new LogFollower(file, checkpointOf(stateDir, file)));
+      if (file.toString().equals("-")) {
+        stdin = true;
+      } else {
+        followers.add(new LogFollower(file, checkpointOf(stateDir, file)));
+      }
     }
     try (LoginPublisher publisher =
             new LoginPublisher(
@@ -96,6 +103,16 @@ public final class TailCommand implements Callable<Integer> {
                 new LoginLogParser(ZoneId.of(zone), Clock.systemUTC()),
                 publisher,
                 serverId)) {
+      if (stdin) {
+        if (!followers.isEmpty()) {
+          throw new IllegalArgumentException("read either stdin (-) or files, not both");
+        }
+        shipStream(
+            new java.io.BufferedReader(
+                new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8)),
+            shipper);
+        return 0;
+      }
       Thread main = Thread.currentThread();
       Runtime.getRuntime().addShutdownHook(new Thread(main::interrupt, "tail-shutdown"));
       long lastReport = System.nanoTime();
@@ -125,6 +142,26 @@ public final class TailCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /** Lines from a stream (stdin) until it closes, in batches of up to 500 lines. */
+  static void shipStream(java.io.BufferedReader in, LogShipper shipper) throws Exception {
+    long streamId = System.currentTimeMillis();
+    long lineNumber = 0;
+    List<String> batch = new ArrayList<>();
+    String line;
+    while ((line = in.readLine()) != null) {
+      batch.add(line);
+      if (batch.size() >= 500 || !in.ready()) {
+        shipper.shipStream(batch, streamId, lineNumber);
+        lineNumber += batch.size();
+        batch.clear();
+      }
+    }
+    if (!batch.isEmpty()) {
+      shipper.shipStream(batch, streamId, lineNumber);
+    }
+    LOG.info("stdin closed: {} lines, {} logins published", shipper.lines(), shipper.logins());
   }
 
   private static boolean sleep(Duration d) {

@@ -71,8 +71,34 @@ public final class LogShipper implements AutoCloseable {
     return read;
   }
 
+  /**
+   * Ships lines that come from a stream rather than a file (syslog piping into stdin): no
+   * checkpoint; event ids from the stream's start time and the line number.
+   */
+  public void shipStream(List<String> batch, long streamId, long firstLineNumber) throws Exception {
+    List<LoginEvent> events = new ArrayList<>();
+    for (int i = 0; i < batch.size(); i++) {
+      Optional<LoginLogParser.ParsedLogin> parsed = parser.parse(batch.get(i));
+      if (parsed.isPresent()) {
+        LogFollower.Line line =
+            new LogFollower.Line(
+                streamId, firstLineNumber + i, firstLineNumber + i + 1, batch.get(i));
+        events.add(event("stdin", line, parsed.get()));
+      } else {
+        skipped.incrementAndGet();
+      }
+    }
+    publisher.publishAll(events);
+    lines.addAndGet(batch.size());
+    logins.addAndGet(events.size());
+  }
+
   private LoginEvent event(
       LogFollower follower, LogFollower.Line line, LoginLogParser.ParsedLogin p) {
+    return event("tail:" + follower.path(), line, p);
+  }
+
+  private LoginEvent event(String source, LogFollower.Line line, LoginLogParser.ParsedLogin p) {
     CRC32 crc = new CRC32();
     crc.update(line.text().getBytes(java.nio.charset.StandardCharsets.UTF_8));
     return LoginEvent.newBuilder()
@@ -92,7 +118,7 @@ public final class LogShipper implements AutoCloseable {
         .setKind(p.kind())
         .setOutcome(p.outcome())
         .setServerId(serverId)
-        .setSource("tail:" + follower.path())
+        .setSource(source)
         .setSessionId(p.sessionId())
         .build();
   }

@@ -62,4 +62,38 @@ class ImportCommandIT {
         .contains("imported 2 logins");
     assertThat(run(args)).as("resumed: nothing again").contains("imported 0 logins");
   }
+
+  @Test
+  void shouldShipLinesPipedOnStdin() throws Exception {
+    Topics topics = Topics.defaults().withPrefix(KafkaBroker.unique("stdin") + ".");
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", KafkaBroker.bootstrapServers()))) {
+      TopicProvisioner.ensure(admin, topics, 1, -1);
+    }
+    java.util.Properties props = new java.util.Properties();
+    props.put("bootstrap.servers", KafkaBroker.bootstrapServers());
+    String piped =
+        "Nov 26 12:23:00 mail3 pop3[4242]: login: client.example.net [192.0.2.44] erin plaintext\n"
+            + "garbage\n"
+            + "Nov 26 12:24:00 mail4 ipop3d[555]: Login user=frank host=dyn-50.example.net [192.0.2.50] nmsgs=3/3\n";
+    try (org.popbeforesmtp.ingest.LoginPublisher publisher =
+            new org.popbeforesmtp.ingest.LoginPublisher(
+                props,
+                topics.logins(),
+                org.popbeforesmtp.registry.SerdeConfig.of("mock://" + KafkaBroker.unique("s"))
+                    .newClient(),
+                10,
+                java.time.Duration.ofSeconds(30));
+        org.popbeforesmtp.ingest.LogShipper shipper =
+            new org.popbeforesmtp.ingest.LogShipper(
+                java.util.List.of(),
+                new org.popbeforesmtp.ingest.LoginLogParser(
+                    java.time.ZoneOffset.UTC, java.time.Clock.systemUTC()),
+                publisher,
+                "mail3")) {
+      TailCommand.shipStream(new java.io.BufferedReader(new java.io.StringReader(piped)), shipper);
+      assertThat(shipper.lines()).isEqualTo(3);
+      assertThat(shipper.logins()).isEqualTo(2);
+      assertThat(publisher.published()).isEqualTo(2);
+    }
+  }
 }
