@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import org.popbeforesmtp.config.ConfigSources;
 import org.popbeforesmtp.config.EdgeConfig;
 import org.popbeforesmtp.runtime.EdgeApp;
@@ -109,16 +108,6 @@ public final class EdgeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     EdgeApp app = EdgeApp.start(config());
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  app.close();
-                  stopped.countDown();
-                },
-                "edge-shutdown"));
-    stopped.await();
-    return 0;
+    return Services.runUntilStopped(app, "edge");
   }
 }

@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import org.popbeforesmtp.config.ConfigSources;
 import org.popbeforesmtp.config.IngestConfig;
 import org.popbeforesmtp.runtime.IngestApp;
@@ -96,16 +95,6 @@ public final class IngestCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     IngestApp app = IngestApp.start(config());
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  app.close();
-                  stopped.countDown();
-                },
-                "ingest-shutdown"));
-    stopped.await();
-    return 0;
+    return Services.runUntilStopped(app, "ingest");
   }
 }

@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import org.popbeforesmtp.registry.SerdeConfig;
 
 /**
  * Merges configuration layers into settings. Precedence, lowest first: built-in defaults, then the
@@ -108,6 +109,16 @@ public record ConfigSources(Map<String, String> settings, Map<String, String> ka
   public String get(String name) {
     String value = settings.get(name);
     return value == null || value.isBlank() ? null : value;
+  }
+
+  /** The schema registry settings: {@code schema.registry.url} plus basic auth from the file. */
+  public SerdeConfig serdeConfig() {
+    return SerdeConfig.fromMap(
+        Map.of(
+            SerdeConfig.SCHEMA_REGISTRY_URL,
+            require("schema.registry.url"),
+            SerdeConfig.BASIC_AUTH_USER_INFO,
+            kafka.getOrDefault(SerdeConfig.BASIC_AUTH_USER_INFO, "")));
   }
 
   /** An integer setting, with an error naming it. */

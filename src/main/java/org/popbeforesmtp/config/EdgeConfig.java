@@ -67,12 +67,7 @@ public record EdgeConfig(
   public static EdgeConfig from(ConfigSources sources) {
     return new EdgeConfig(
         sources.require("bootstrap.servers"),
-        SerdeConfig.fromMap(
-            Map.of(
-                SerdeConfig.SCHEMA_REGISTRY_URL,
-                sources.require("schema.registry.url"),
-                SerdeConfig.BASIC_AUTH_USER_INFO,
-                sources.kafka().getOrDefault(SerdeConfig.BASIC_AUTH_USER_INFO, ""))),
+        sources.serdeConfig(),
         sources.require("topic.grants"),
         sources.require("bind"),
         sources.getInt("policy.port"),

@@ -70,12 +70,7 @@ public record IngestConfig(
   public static IngestConfig from(ConfigSources sources) {
     return new IngestConfig(
         sources.require("bootstrap.servers"),
-        SerdeConfig.fromMap(
-            Map.of(
-                SerdeConfig.SCHEMA_REGISTRY_URL,
-                sources.require("schema.registry.url"),
-                SerdeConfig.BASIC_AUTH_USER_INFO,
-                sources.kafka().getOrDefault(SerdeConfig.BASIC_AUTH_USER_INFO, ""))),
+        sources.serdeConfig(),
         sources.require("topic.logins"),
         sources.require("bind"),
         sources.getInt("http.port"),

@@ -91,12 +91,7 @@ public record ProcessorConfig(
     String host = sources.get("advertised.host");
     return new ProcessorConfig(
         sources.require("bootstrap.servers"),
-        SerdeConfig.fromMap(
-            Map.of(
-                SerdeConfig.SCHEMA_REGISTRY_URL,
-                sources.require("schema.registry.url"),
-                SerdeConfig.BASIC_AUTH_USER_INFO,
-                sources.kafka().getOrDefault(SerdeConfig.BASIC_AUTH_USER_INFO, ""))),
+        sources.serdeConfig(),
         sources.require("application.id"),
         Path.of(sources.require("state.dir")),
         new Topics(

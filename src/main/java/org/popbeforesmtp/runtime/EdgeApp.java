@@ -2,8 +2,6 @@ package org.popbeforesmtp.runtime;
 
 import io.javalin.Javalin;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.util.Properties;
@@ -56,8 +54,8 @@ public final class EdgeApp implements AutoCloseable {
         new GrantCache(
                 props, config.grantsTopic(), registry, Clock.systemUTC(), config.skewAllowance())
             .start();
-    PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    new JvmMemoryMetrics().bindTo(metrics);
+    Javalin http = Javalin.create(c -> c.showJavalinBanner = false);
+    PrometheusMeterRegistry metrics = Metrics.serve(http);
     Gauge.builder("pop_before_smtp_edge_cache_grants", cache, GrantCache::size).register(metrics);
     Gauge.builder("pop_before_smtp_edge_consumer_lag", cache, GrantCache::lag).register(metrics);
     Gauge.builder("pop_before_smtp_edge_ready", cache, c -> c.isReady() ? 1 : 0).register(metrics);
@@ -87,7 +85,6 @@ public final class EdgeApp implements AutoCloseable {
       cache.close();
       throw e;
     }
-    Javalin http = Javalin.create(c -> c.showJavalinBanner = false);
     EdgeProtocols.Meters httpMeters = protocols.httpMeters();
     http.get(
         "/v1/check/{ip}",
@@ -115,10 +112,6 @@ public final class EdgeApp implements AutoCloseable {
               .contentType("application/json")
               .result(GrantJson.mapper().createObjectNode().put("status", status).toString());
         });
-    http.get(
-        "/metrics",
-        ctx ->
-            ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
     try {
       http.start(config.bind(), config.httpPort());
     } catch (RuntimeException e) {

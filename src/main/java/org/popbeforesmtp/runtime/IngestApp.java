@@ -4,8 +4,6 @@ import io.javalin.Javalin;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.util.Properties;
@@ -59,8 +57,8 @@ public final class IngestApp implements AutoCloseable {
             config.serverId(),
             Clock.systemUTC(),
             publisher::submit);
-    PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    new JvmMemoryMetrics().bindTo(metrics);
+    Javalin http = Javalin.create(c -> c.showJavalinBanner = false);
+    PrometheusMeterRegistry metrics = Metrics.serve(http);
     FunctionCounter.builder(
             "pop_before_smtp_ingest_reports_received", publisher, LoginPublisher::submitted)
         .register(metrics);
@@ -82,7 +80,6 @@ public final class IngestApp implements AutoCloseable {
             .publishPercentileHistogram()
             .register(metrics);
 
-    Javalin http = Javalin.create(c -> c.showJavalinBanner = false);
     http.post(
         "/v1/dovecot-policy",
         ctx -> {
@@ -105,10 +102,6 @@ public final class IngestApp implements AutoCloseable {
                         + ",\"lastKafkaAck\":\""
                         + publisher.lastSuccess()
                         + "\"}"));
-    http.get(
-        "/metrics",
-        ctx ->
-            ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
     try {
       http.start(config.bind(), config.httpPort());
     } catch (RuntimeException e) {

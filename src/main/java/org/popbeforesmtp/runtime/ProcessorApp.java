@@ -4,9 +4,7 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -122,7 +120,7 @@ public final class ProcessorApp implements AutoCloseable {
         StreamsSettings.grantProcessor(
             config.applicationId(), config.bootstrapServers(), config.topics(), overrides);
     KafkaStreams streams = new KafkaStreams(topology, props);
-    PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    PrometheusMeterRegistry metrics = Metrics.serve(http);
     ProcessorApp app = new ProcessorApp(config, streams, http, registry, metrics, self);
     app.wire(started);
     streams.start();
@@ -147,7 +145,6 @@ public final class ProcessorApp implements AutoCloseable {
           }
         });
     new KafkaStreamsMetrics(streams).bindTo(metrics);
-    new JvmMemoryMetrics().bindTo(metrics);
     // the rules' per-task sensors, summed over this instance's tasks at scrape time
     for (String operation : GRANT_OPERATIONS) {
       FunctionCounter.builder(
@@ -196,10 +193,6 @@ public final class ProcessorApp implements AutoCloseable {
     http.get(
         "/health/ready",
         ctx -> health(ctx, streams.state() == KafkaStreams.State.RUNNING && failure.get() == null));
-    http.get(
-        "/metrics",
-        ctx ->
-            ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
   }
 
   private static void answer(Context ctx, GrantQueries.Answer answer) {
