@@ -1,23 +1,12 @@
 package org.popbeforesmtp.cli;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
-import java.util.Comparator;
-import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.stream.Stream;
-import org.apache.kafka.streams.KafkaStreams;
-import org.popbeforesmtp.config.ConfigSources;
-import org.popbeforesmtp.config.EdgeConfig;
-import org.popbeforesmtp.config.IngestConfig;
-import org.popbeforesmtp.config.ProcessorConfig;
 import org.popbeforesmtp.runtime.DevSchemaRegistry;
+import org.popbeforesmtp.runtime.DevStack;
 import org.popbeforesmtp.runtime.EdgeApp;
 import org.popbeforesmtp.runtime.EmbeddedKafka;
 import org.popbeforesmtp.runtime.IngestApp;
@@ -128,113 +117,37 @@ public final class DevCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    Path data = dataDir.toAbsolutePath();
-    if (fresh && Files.exists(data)) {
-      delete(data);
-    }
-    Files.createDirectories(data);
-    Deque<AutoCloseable> started = new ArrayDeque<>();
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  out.println("stopping...");
-                  out.flush();
-                  closeAll(started);
-                  stopped.countDown();
-                },
-                "dev-shutdown"));
-    try {
-      out.println("starting the embedded Kafka broker (data in " + data + ")...");
-      out.flush();
-      EmbeddedKafka kafka = EmbeddedKafka.start(data.resolve("kafka"), kafkaPort, Map.of());
-      started.push(kafka);
-      DevSchemaRegistry registry =
-          DevSchemaRegistry.start(data.resolve("registry"), "127.0.0.1", registryPort);
-      started.push(registry);
-
-      Map<String, String> p = new LinkedHashMap<>();
-      p.put("bootstrap.servers", kafka.bootstrapServers());
-      p.put("schema.registry.url", registry.url());
-      p.put("state.dir", data.resolve("state").toString());
-      p.put("application.id", "pop-before-smtp-dev");
-      p.put("partitions", "3");
-      p.put("http.host", "127.0.0.1");
-      p.put("http.port", Integer.toString(apiPort));
-      p.put("advertised.host", "127.0.0.1");
-      p.put("ttl", ttl);
-      p.put("max.future.skew", skew);
-      p.put("ipv6.prefix.length", Integer.toString(ipv6Prefix));
-      p.put("never.grant", neverGrant);
-      p.put("max.users.per.key", Integer.toString(maxUsers));
-      // one instance: no standbys; a short session so a restarted dev stack is not kept waiting
-      // for its previous incarnation's member to time out (Streams does not leave on close)
-      Map<String, String> kafkaSettings =
-          Map.of(
-              "num.standby.replicas", "0",
-              "consumer.session.timeout.ms", "6000",
-              "consumer.heartbeat.interval.ms", "2000");
-      ProcessorApp processor =
-          ProcessorApp.start(
-              ProcessorConfig.from(
-                  ConfigSources.load(
-                      ProcessorConfig.SETTINGS,
-                      ProcessorConfig.DEFAULTS,
-                      null,
-                      Map.of(),
-                      p,
-                      kafkaSettings)));
-      started.push(processor);
-
-      Map<String, String> e = new LinkedHashMap<>();
-      e.put("bootstrap.servers", kafka.bootstrapServers());
-      e.put("schema.registry.url", registry.url());
-      e.put("policy.port", Integer.toString(policyPort));
-      e.put("socketmap.port", Integer.toString(socketmapPort));
-      e.put("http.port", Integer.toString(edgePort));
-      EdgeApp edge =
-          EdgeApp.start(
-              EdgeConfig.from(
-                  ConfigSources.load(
-                      EdgeConfig.SETTINGS, EdgeConfig.DEFAULTS, null, Map.of(), e, Map.of())));
-      started.push(edge);
-
-      Map<String, String> i = new LinkedHashMap<>();
-      i.put("bootstrap.servers", kafka.bootstrapServers());
-      i.put("schema.registry.url", registry.url());
-      i.put("http.port", Integer.toString(ingestPort));
-      i.put("server.id", "dev");
-      IngestApp ingest =
-          IngestApp.start(
-              IngestConfig.from(
-                  ConfigSources.load(
-                      IngestConfig.SETTINGS, IngestConfig.DEFAULTS, null, Map.of(), i, Map.of())));
-      started.push(ingest);
-
-      long deadline = System.nanoTime() + 120_000_000_000L;
-      while (processor.streams().state() != KafkaStreams.State.RUNNING || !edge.cache().isReady()) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("the stack did not become ready within 2 minutes");
-        }
-        Thread.sleep(100);
-      }
-      printTable(out, kafka, registry, processor, edge, ingest);
-    } catch (Exception e) {
-      closeAll(started);
-      throw e;
-    }
-    stopped.await();
-    return 0;
+    out.println("starting the dev stack (data in " + dataDir.toAbsolutePath() + ")...");
+    out.flush();
+    Map<String, String> grants = new LinkedHashMap<>();
+    grants.put("ttl", ttl);
+    grants.put("max.future.skew", skew);
+    grants.put("ipv6.prefix.length", Integer.toString(ipv6Prefix));
+    grants.put("never.grant", neverGrant);
+    grants.put("max.users.per.key", Integer.toString(maxUsers));
+    DevStack stack =
+        DevStack.start(
+            new DevStack.Settings(
+                dataDir,
+                fresh,
+                kafkaPort,
+                registryPort,
+                apiPort,
+                ingestPort,
+                edgePort,
+                policyPort,
+                socketmapPort,
+                grants));
+    printTable(out, stack);
+    return Services.runUntilStopped(stack, "dev");
   }
 
-  private void printTable(
-      PrintWriter out,
-      EmbeddedKafka kafka,
-      DevSchemaRegistry registry,
-      ProcessorApp processor,
-      EdgeApp edge,
-      IngestApp ingest) {
+  private void printTable(PrintWriter out, DevStack stack) {
+    EmbeddedKafka kafka = stack.kafka();
+    DevSchemaRegistry registry = stack.registry();
+    ProcessorApp processor = stack.processor();
+    EdgeApp edge = stack.edge();
+    IngestApp ingest = stack.ingest();
     String[][] rows = {
       {"Kafka broker (embedded)", kafka.bootstrapServers()},
       {"schema registry (dev only)", registry.url()},
@@ -287,22 +200,5 @@ public final class DevCommand implements Callable<Integer> {
             + " --user alice --ip 203.0.113.5");
     out.println("  curl http://127.0.0.1:" + edge.httpPort() + "/v1/check/203.0.113.5");
     out.flush();
-  }
-
-  private static void closeAll(Deque<AutoCloseable> started) {
-    while (!started.isEmpty()) {
-      try {
-        started.pop().close();
-      } catch (Exception e) {
-        // keep closing the rest; the stack is going away
-        System.err.println("while stopping: " + e);
-      }
-    }
-  }
-
-  static void delete(Path dir) throws IOException {
-    try (Stream<Path> paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
   }
 }

@@ -1,0 +1,187 @@
+package org.popbeforesmtp.runtime;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.kafka.streams.KafkaStreams;
+import org.popbeforesmtp.config.ConfigSources;
+import org.popbeforesmtp.config.EdgeConfig;
+import org.popbeforesmtp.config.IngestConfig;
+import org.popbeforesmtp.config.ProcessorConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The whole system in one JVM on loopback, for the {@code dev} command and end-to-end tests: the
+ * embedded Kafka broker, the dev schema registry, the processor, the edge and the ingest endpoint.
+ * Started in that order, closed in reverse. Not for production.
+ */
+public final class DevStack implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(DevStack.class);
+
+  /**
+   * What the stack runs with; ports 0 pick free ones.
+   *
+   * @param grantSettings processor settings by property name (ttl, never.grant, ...)
+   */
+  public record Settings(
+      Path dataDir,
+      boolean fresh,
+      int kafkaPort,
+      int registryPort,
+      int apiPort,
+      int ingestPort,
+      int edgePort,
+      int policyPort,
+      int socketmapPort,
+      Map<String, String> grantSettings) {}
+
+  private final Deque<AutoCloseable> started = new ArrayDeque<>();
+  private EmbeddedKafka kafka;
+  private DevSchemaRegistry registry;
+  private ProcessorApp processor;
+  private EdgeApp edge;
+  private IngestApp ingest;
+
+  private DevStack() {}
+
+  /** Starts everything and waits (up to 2 minutes) until the processor and edge are ready. */
+  public static DevStack start(Settings settings) throws Exception {
+    DevStack stack = new DevStack();
+    try {
+      stack.startAll(settings);
+    } catch (Exception e) {
+      stack.close();
+      throw e;
+    }
+    return stack;
+  }
+
+  private void startAll(Settings s) throws Exception {
+    Path data = s.dataDir().toAbsolutePath();
+    if (s.fresh() && Files.exists(data)) {
+      delete(data);
+    }
+    Files.createDirectories(data);
+    kafka = push(EmbeddedKafka.start(data.resolve("kafka"), s.kafkaPort(), Map.of()));
+    registry =
+        push(DevSchemaRegistry.start(data.resolve("registry"), "127.0.0.1", s.registryPort()));
+
+    Map<String, String> p = new LinkedHashMap<>(s.grantSettings());
+    p.put("bootstrap.servers", kafka.bootstrapServers());
+    p.put("schema.registry.url", registry.url());
+    p.put("state.dir", data.resolve("state").toString());
+    p.put("application.id", "pop-before-smtp-dev");
+    p.put("partitions", "3");
+    p.put("http.host", "127.0.0.1");
+    p.put("http.port", Integer.toString(s.apiPort()));
+    p.put("advertised.host", "127.0.0.1");
+    // one instance: no standbys; a short session so a restarted dev stack is not kept waiting
+    // for its previous incarnation's group member to time out (Streams does not leave on close)
+    Map<String, String> streams =
+        Map.of(
+            "num.standby.replicas", "0",
+            "consumer.session.timeout.ms", "6000",
+            "consumer.heartbeat.interval.ms", "2000");
+    processor =
+        push(
+            ProcessorApp.start(
+                ProcessorConfig.from(
+                    ConfigSources.load(
+                        ProcessorConfig.SETTINGS,
+                        ProcessorConfig.DEFAULTS,
+                        null,
+                        Map.of(),
+                        p,
+                        streams))));
+
+    Map<String, String> e = new LinkedHashMap<>();
+    e.put("bootstrap.servers", kafka.bootstrapServers());
+    e.put("schema.registry.url", registry.url());
+    e.put("policy.port", Integer.toString(s.policyPort()));
+    e.put("socketmap.port", Integer.toString(s.socketmapPort()));
+    e.put("http.port", Integer.toString(s.edgePort()));
+    edge =
+        push(
+            EdgeApp.start(
+                EdgeConfig.from(
+                    ConfigSources.load(
+                        EdgeConfig.SETTINGS, EdgeConfig.DEFAULTS, null, Map.of(), e, Map.of()))));
+
+    Map<String, String> i = new LinkedHashMap<>();
+    i.put("bootstrap.servers", kafka.bootstrapServers());
+    i.put("schema.registry.url", registry.url());
+    i.put("http.port", Integer.toString(s.ingestPort()));
+    i.put("server.id", "dev");
+    ingest =
+        push(
+            IngestApp.start(
+                IngestConfig.from(
+                    ConfigSources.load(
+                        IngestConfig.SETTINGS,
+                        IngestConfig.DEFAULTS,
+                        null,
+                        Map.of(),
+                        i,
+                        Map.of()))));
+
+    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+    while (processor.streams().state() != KafkaStreams.State.RUNNING || !edge.cache().isReady()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("the dev stack did not become ready within 2 minutes");
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  private <T extends AutoCloseable> T push(T component) {
+    started.push(component);
+    return component;
+  }
+
+  public EmbeddedKafka kafka() {
+    return kafka;
+  }
+
+  public DevSchemaRegistry registry() {
+    return registry;
+  }
+
+  public ProcessorApp processor() {
+    return processor;
+  }
+
+  public EdgeApp edge() {
+    return edge;
+  }
+
+  public IngestApp ingest() {
+    return ingest;
+  }
+
+  /** Closes what was started, in reverse order; keeps going past a failing component. */
+  @Override
+  public synchronized void close() {
+    while (!started.isEmpty()) {
+      AutoCloseable c = started.pop();
+      try {
+        c.close();
+      } catch (Exception e) {
+        LOG.warn("while stopping {}: {}", c.getClass().getSimpleName(), e.toString());
+      }
+    }
+  }
+
+  private static void delete(Path dir) throws IOException {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+}

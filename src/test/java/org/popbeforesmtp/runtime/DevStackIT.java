@@ -1,0 +1,107 @@
+package org.popbeforesmtp.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.popbeforesmtp.cli.RootCommand;
+
+/**
+ * The dev stack end to end through its public doors: a login published with the {@code publish}
+ * command and a Dovecot report become grants that the edge's HTTP check and policy server answer;
+ * after a restart on the same data directory (broker data, dev schemas) the grant is still there.
+ */
+class DevStackIT {
+  @TempDir Path dir;
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  private DevStack.Settings settings(boolean fresh) {
+    return new DevStack.Settings(
+        dir.resolve("dev"), fresh, 0, 0, 0, 0, 0, 0, 0, Map.of("ttl", "10m"));
+  }
+
+  private String get(String url) throws Exception {
+    return http.send(
+            HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString())
+        .body();
+  }
+
+  private static String policy(int port, String ip) throws Exception {
+    try (Socket s = new Socket("127.0.0.1", port)) {
+      OutputStream out = s.getOutputStream();
+      out.write(
+          ("request=smtpd_access_policy\nclient_address=" + ip + "\n\n")
+              .getBytes(StandardCharsets.US_ASCII));
+      InputStream in = s.getInputStream();
+      byte[] buf = new byte[64];
+      int n = in.read(buf);
+      return new String(buf, 0, n, StandardCharsets.US_ASCII);
+    }
+  }
+
+  @Test
+  void shouldGrantThroughTheStackAndKeepGrantsAcrossARestart() throws Exception {
+    try (DevStack stack = DevStack.start(settings(true))) {
+      int code =
+          RootCommand.newCommandLine()
+              .execute(
+                  "publish",
+                  "--bootstrap-servers",
+                  stack.kafka().bootstrapServers(),
+                  "--schema-registry-url",
+                  stack.registry().url(),
+                  "--user",
+                  "alice",
+                  "--ip",
+                  "203.0.113.5");
+      assertThat(code).isZero();
+      String edge = "http://127.0.0.1:" + stack.edge().httpPort();
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> get(edge + "/v1/check/203.0.113.5").contains("\"relay\":true"));
+      assertThat(policy(stack.edge().policyPort(), "203.0.113.5")).isEqualTo("action=OK\n\n");
+      assertThat(policy(stack.edge().policyPort(), "203.0.113.6")).isEqualTo("action=DUNNO\n\n");
+
+      HttpResponse<String> report =
+          http.send(
+              HttpRequest.newBuilder(
+                      URI.create(
+                          "http://127.0.0.1:"
+                              + stack.ingest().httpPort()
+                              + "/v1/dovecot-policy?command=report"))
+                  .POST(
+                      HttpRequest.BodyPublishers.ofString(
+                          "{\"login\":\"bob\",\"remote\":\"198.51.100.4\",\"protocol\":\"imap\",\"success\":true,\"session_id\":\"s1\"}"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(report.body()).isEqualTo("{\"status\":0}");
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> get(edge + "/v1/check/198.51.100.4").contains("\"relay\":true"));
+    }
+    try (DevStack again = DevStack.start(settings(false))) {
+      String edge = "http://127.0.0.1:" + again.edge().httpPort();
+      assertThat(get(edge + "/v1/check/203.0.113.5")).contains("\"relay\":true");
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () ->
+                  get("http://127.0.0.1:"
+                          + again.processor().httpPort()
+                          + "/v1/grants/198.51.100.4")
+                      .contains("\"username\":\"bob\""));
+    }
+  }
+}
