@@ -3,20 +3,14 @@ package org.popbeforesmtp.cli;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.ZoneId;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.popbeforesmtp.ingest.LogFollower;
 import org.popbeforesmtp.ingest.LogShipper;
-import org.popbeforesmtp.ingest.LoginLogParser;
 import org.popbeforesmtp.ingest.LoginPublisher;
-import org.popbeforesmtp.registry.SerdeConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -38,29 +32,9 @@ public final class ImportCommand implements Callable<Integer> {
   @Parameters(arity = "1..*", description = "Log files to import.")
   List<Path> files;
 
-  @Option(names = "--bootstrap-servers", required = true, description = "Kafka brokers.")
-  String bootstrapServers;
+  @Mixin ProducerOptions producer;
 
-  @Option(names = "--schema-registry-url", required = true, description = "Schema registry.")
-  String registryUrl;
-
-  @Option(
-      names = "--topic",
-      defaultValue = "mail.logins",
-      description = "Default: ${DEFAULT-VALUE}.")
-  String topic;
-
-  @Option(
-      names = "--server-id",
-      required = true,
-      description = "Name of the mail server whose log this is.")
-  String serverId;
-
-  @Option(
-      names = "--zone",
-      defaultValue = "UTC",
-      description = "Zone of timestamps without an offset (default ${DEFAULT-VALUE}).")
-  String zone;
+  @Mixin LogOptions log;
 
   @Option(
       names = "--state-dir",
@@ -68,32 +42,20 @@ public final class ImportCommand implements Callable<Integer> {
       description = "Checkpoints for resuming (default ${DEFAULT-VALUE}).")
   Path stateDir;
 
-  @Option(names = "--kafka", description = "Kafka producer setting, key=value (repeatable).")
-  Map<String, String> kafka = new LinkedHashMap<>();
-
   @Override
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
     boolean terminal = System.console() != null;
-    Properties props = new Properties();
-    props.putAll(kafka);
-    props.put("bootstrap.servers", bootstrapServers);
     long total = 0;
-    try (LoginPublisher publisher =
-        new LoginPublisher(
-            props, topic, SerdeConfig.of(registryUrl).newClient(), 1, Duration.ofMinutes(1))) {
+    try (LoginPublisher publisher = producer.publisher(1, Duration.ofMinutes(1))) {
       for (Path file : files) {
         if (!Files.isRegularFile(file)) {
           throw new IllegalArgumentException("'" + file + "' is not a readable file");
         }
         long size = Files.size(file);
-        LogFollower follower = new LogFollower(file, TailCommand.checkpointOf(stateDir, file));
+        LogFollower follower = LogOptions.follower(stateDir, file);
         try (LogShipper shipper =
-            new LogShipper(
-                List.of(follower),
-                new LoginLogParser(ZoneId.of(zone), Clock.systemUTC()),
-                publisher,
-                serverId)) {
+            new LogShipper(List.of(follower), log.parser(), publisher, log.serverId)) {
           long started = System.nanoTime();
           long bytes = 0;
           int read;

@@ -2,9 +2,6 @@ package org.popbeforesmtp.cli;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -15,8 +12,8 @@ import org.popbeforesmtp.avro.Protocol;
 import org.popbeforesmtp.config.Durations;
 import org.popbeforesmtp.ingest.LoginPublisher;
 import org.popbeforesmtp.net.IpAddress;
-import org.popbeforesmtp.registry.SerdeConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -29,17 +26,7 @@ import picocli.CommandLine.Spec;
 public final class PublishCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--bootstrap-servers", required = true, description = "Kafka brokers.")
-  String bootstrapServers;
-
-  @Option(names = "--schema-registry-url", required = true, description = "Schema registry.")
-  String registryUrl;
-
-  @Option(
-      names = "--topic",
-      defaultValue = "mail.logins",
-      description = "Default: ${DEFAULT-VALUE}.")
-  String topic;
+  @Mixin ProducerOptions producer;
 
   @Option(names = "--user", required = true, description = "Username.")
   String user;
@@ -79,9 +66,6 @@ public final class PublishCommand implements Callable<Integer> {
   @Option(names = "--event-id", description = "Event id (default: a random UUID).")
   String eventId;
 
-  @Option(names = "--kafka", description = "Kafka producer setting, key=value (repeatable).")
-  Map<String, String> kafka = new LinkedHashMap<>();
-
   @Override
   public Integer call() throws Exception {
     IpAddress.parse(ip);
@@ -99,12 +83,7 @@ public final class PublishCommand implements Callable<Integer> {
             .setSource("cli")
             .setSessionId(null)
             .build();
-    Properties props = new Properties();
-    props.putAll(kafka);
-    props.put("bootstrap.servers", bootstrapServers);
-    try (LoginPublisher publisher =
-        new LoginPublisher(
-            props, topic, SerdeConfig.of(registryUrl).newClient(), 1, Duration.ofSeconds(30))) {
+    try (LoginPublisher publisher = producer.publisher(1, Duration.ofSeconds(30))) {
       RecordMetadata m = publisher.publish(event);
       spec.commandLine()
           .getOut()

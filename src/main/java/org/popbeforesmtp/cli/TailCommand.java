@@ -1,24 +1,18 @@
 package org.popbeforesmtp.cli;
 
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.ZoneId;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.popbeforesmtp.config.Durations;
 import org.popbeforesmtp.ingest.LogFollower;
 import org.popbeforesmtp.ingest.LogShipper;
-import org.popbeforesmtp.ingest.LoginLogParser;
 import org.popbeforesmtp.ingest.LoginPublisher;
-import org.popbeforesmtp.registry.SerdeConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -40,29 +34,9 @@ public final class TailCommand implements Callable<Integer> {
       description = "Log files to follow, or - for lines on stdin (e.g. from syslog).")
   List<Path> files;
 
-  @Option(names = "--bootstrap-servers", required = true, description = "Kafka brokers.")
-  String bootstrapServers;
+  @Mixin ProducerOptions producer;
 
-  @Option(names = "--schema-registry-url", required = true, description = "Schema registry.")
-  String registryUrl;
-
-  @Option(
-      names = "--topic",
-      defaultValue = "mail.logins",
-      description = "Default: ${DEFAULT-VALUE}.")
-  String topic;
-
-  @Option(
-      names = "--server-id",
-      required = true,
-      description = "Name of the mail server whose log this is.")
-  String serverId;
-
-  @Option(
-      names = "--zone",
-      defaultValue = "UTC",
-      description = "Zone of timestamps without an offset (default ${DEFAULT-VALUE}).")
-  String zone;
+  @Mixin LogOptions log;
 
   @Option(
       names = "--state-dir",
@@ -76,33 +50,20 @@ public final class TailCommand implements Callable<Integer> {
       description = "Default: ${DEFAULT-VALUE}.")
   String pollInterval;
 
-  @Option(names = "--kafka", description = "Kafka producer setting, key=value (repeatable).")
-  Map<String, String> kafka = new LinkedHashMap<>();
-
   @Override
   public Integer call() throws Exception {
     Duration interval = Durations.parse("--poll-interval", pollInterval);
-    Properties props = new Properties();
-    props.putAll(kafka);
-    props.put("bootstrap.servers", bootstrapServers);
     List<LogFollower> followers = new ArrayList<>();
     boolean stdin = false;
     for (Path file : files) {
       if (file.toString().equals("-")) {
         stdin = true;
       } else {
-        followers.add(new LogFollower(file, checkpointOf(stateDir, file)));
+        followers.add(LogOptions.follower(stateDir, file));
       }
     }
-    try (LoginPublisher publisher =
-            new LoginPublisher(
-                props, topic, SerdeConfig.of(registryUrl).newClient(), 1, Duration.ofMinutes(1));
-        LogShipper shipper =
-            new LogShipper(
-                followers,
-                new LoginLogParser(ZoneId.of(zone), Clock.systemUTC()),
-                publisher,
-                serverId)) {
+    try (LoginPublisher publisher = producer.publisher(1, Duration.ofMinutes(1));
+        LogShipper shipper = new LogShipper(followers, log.parser(), publisher, log.serverId)) {
       if (stdin) {
         if (!followers.isEmpty()) {
           throw new IllegalArgumentException("read either stdin (-) or files, not both");
@@ -172,11 +133,5 @@ public final class TailCommand implements Callable<Integer> {
       Thread.currentThread().interrupt();
       return false;
     }
-  }
-
-  /** The checkpoint file of a followed file: one per absolute path. */
-  static Path checkpointOf(Path stateDir, Path file) {
-    String name = file.toAbsolutePath().normalize().toString().replace('/', '_');
-    return stateDir.resolve(name + ".checkpoint");
   }
 }

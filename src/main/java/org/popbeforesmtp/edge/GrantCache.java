@@ -51,7 +51,6 @@ public final class GrantCache implements GrantLookup, AutoCloseable {
   private volatile long lag = -1;
   private volatile long newestRecordTimestamp = -1;
   private final AtomicLong undecodable = new AtomicLong();
-  private volatile long readyAfterMs = -1;
 
   /**
    * @param clientProps Kafka consumer settings (bootstrap.servers, security)
@@ -104,8 +103,10 @@ public final class GrantCache implements GrantLookup, AutoCloseable {
         }
         if (!ready && caughtUp(target)) {
           ready = true;
-          readyAfterMs = (System.nanoTime() - started) / 1_000_000;
-          LOG.info("grant cache ready: {} grants after {} ms", table.size(), readyAfterMs);
+          LOG.info(
+              "grant cache ready: {} grants after {} ms",
+              table.size(),
+              (System.nanoTime() - started) / 1_000_000);
         }
         long now = System.nanoTime();
         if (now >= nextLagCheck) {
@@ -256,13 +257,9 @@ public final class GrantCache implements GrantLookup, AutoCloseable {
     return undecodable.get();
   }
 
-  /** How long the initial load took, or -1 while loading. */
-  public long readyAfterMs() {
-    return readyAfterMs;
-  }
-
-  GrantTable table() {
-    return table;
+  /** Bytes held by the hot table's arrays (the cache's memory, without the consumer's buffers). */
+  public long tableBytes() {
+    return table.arrayBytes();
   }
 
   @Override

@@ -156,14 +156,4 @@ public final class InMemoryGrantStore implements GrantRules.Store {
     sessions.values().forEach(list -> list.removeIf(s -> s.end() < sessionCutoff));
     sessions.values().removeIf(List::isEmpty);
   }
-
-  /** Number of sessions held (for tests of bounded state). */
-  public int sessionCount() {
-    return sessions.values().stream().mapToInt(List::size).sum();
-  }
-
-  /** Number of entries in the expiry index (for tests of bounded state). */
-  public int indexSize() {
-    return expiryIndex.size();
-  }
 }

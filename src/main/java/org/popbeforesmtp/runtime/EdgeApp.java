@@ -57,6 +57,9 @@ public final class EdgeApp implements AutoCloseable {
     Javalin http = Javalin.create(c -> c.showJavalinBanner = false);
     PrometheusMeterRegistry metrics = Metrics.serve(http);
     Gauge.builder("pop_before_smtp_edge_cache_grants", cache, GrantCache::size).register(metrics);
+    Gauge.builder("pop_before_smtp_edge_cache_bytes", cache, GrantCache::tableBytes)
+        .description("memory of the grant table's arrays")
+        .register(metrics);
     Gauge.builder("pop_before_smtp_edge_consumer_lag", cache, GrantCache::lag).register(metrics);
     Gauge.builder("pop_before_smtp_edge_ready", cache, c -> c.isReady() ? 1 : 0).register(metrics);
     Gauge.builder("pop_before_smtp_edge_degraded", cache, c -> c.isDegraded() ? 1 : 0)

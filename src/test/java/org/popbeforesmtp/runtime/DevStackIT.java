@@ -73,6 +73,11 @@ class DevStackIT {
           .until(() -> get(edge + "/v1/check/203.0.113.5").contains("\"relay\":true"));
       assertThat(policy(stack.edge().policyPort(), "203.0.113.5")).isEqualTo("action=OK\n\n");
       assertThat(policy(stack.edge().policyPort(), "203.0.113.6")).isEqualTo("action=DUNNO\n\n");
+      assertThat(get(edge + "/metrics"))
+          .contains(
+              "pop_before_smtp_edge_lookups_total{protocol=\"policy\",verdict=\"granted\"} 1.0")
+          .contains("pop_before_smtp_edge_cache_grants 1.0")
+          .contains("pop_before_smtp_edge_cache_bytes");
 
       HttpResponse<String> report =
           http.send(
