@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.popbeforesmtp.config.Durations;
 import org.popbeforesmtp.runtime.DevSchemaRegistry;
 import org.popbeforesmtp.runtime.DevStack;
 import org.popbeforesmtp.runtime.EdgeApp;
@@ -12,6 +13,7 @@ import org.popbeforesmtp.runtime.EmbeddedKafka;
 import org.popbeforesmtp.runtime.IngestApp;
 import org.popbeforesmtp.runtime.ProcessorApp;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -42,11 +44,7 @@ public final class DevCommand implements Callable<Integer> {
   @Option(names = "--fresh", description = "Delete the data directory first.")
   boolean fresh;
 
-  @Option(
-      names = "--ttl",
-      defaultValue = "30m",
-      description = "Grant TTL (default ${DEFAULT-VALUE}).")
-  String ttl;
+  @Mixin GrantOptions grant = new GrantOptions();
 
   @Option(
       names = "--kafka-port",
@@ -90,41 +88,14 @@ public final class DevCommand implements Callable<Integer> {
       description = "Postfix socketmap port (default ${DEFAULT-VALUE}).")
   int socketmapPort;
 
-  @Option(
-      names = "--ipv6-prefix-length",
-      defaultValue = "128",
-      description = "IPv6 grant prefix (default ${DEFAULT-VALUE}).")
-  int ipv6Prefix;
-
-  @Option(
-      names = "--never-grant",
-      defaultValue = "",
-      description = "CIDRs whose logins never grant.")
-  String neverGrant;
-
-  @Option(
-      names = "--max-users-per-key",
-      defaultValue = "0",
-      description = "Shared-address cap (default off).")
-  int maxUsers;
-
-  @Option(
-      names = "--max-future-skew",
-      defaultValue = "2m",
-      description = "Clock skew allowed (default ${DEFAULT-VALUE}).")
-  String skew;
-
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     out.println("starting the dev stack (data in " + dataDir.toAbsolutePath() + ")...");
     out.flush();
     Map<String, String> grants = new LinkedHashMap<>();
-    grants.put("ttl", ttl);
-    grants.put("max.future.skew", skew);
-    grants.put("ipv6.prefix.length", Integer.toString(ipv6Prefix));
-    grants.put("never.grant", neverGrant);
-    grants.put("max.users.per.key", Integer.toString(maxUsers));
+    grant.putInto(grants);
+    grants.values().removeIf(java.util.Objects::isNull);
     DevStack stack =
         DevStack.start(
             new DevStack.Settings(
@@ -166,7 +137,10 @@ public final class DevCommand implements Callable<Integer> {
       width = Math.max(width, row[0].length());
     }
     out.println();
-    out.println("pop-before-smtp dev stack is up (TTL " + ttl + "). Ctrl-C stops it.");
+    out.println(
+        "pop-before-smtp dev stack is up (TTL "
+            + Durations.format(processor.config().policy().ttl())
+            + "). Ctrl-C stops it.");
     out.println();
     for (String[] row : rows) {
       out.printf("  %-" + width + "s  %s%n", row[0], row[1]);

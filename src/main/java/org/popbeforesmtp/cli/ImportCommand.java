@@ -45,9 +45,9 @@ public final class ImportCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
-    boolean terminal = System.console() != null;
     long total = 0;
-    try (LoginPublisher publisher = producer.publisher(1, Duration.ofMinutes(1))) {
+    try (LoginPublisher publisher =
+        producer.publisher(1, Duration.ofMinutes(1), LoginPublisher.RecordTime.EVENT)) {
       for (Path file : files) {
         if (!Files.isRegularFile(file)) {
           throw new IllegalArgumentException("'" + file + "' is not a readable file");
@@ -56,25 +56,20 @@ public final class ImportCommand implements Callable<Integer> {
         LogFollower follower = LogOptions.follower(stateDir, file);
         try (LogShipper shipper =
             new LogShipper(List.of(follower), log.parser(), publisher, log.serverId)) {
-          long started = System.nanoTime();
-          long bytes = 0;
-          int read;
-          while ((read = shipper.shipOnce()) > 0) {
-            bytes = Math.min(size, bytes + read * 100L);
-            if (terminal) {
-              double secs = (System.nanoTime() - started) / 1e9;
-              err.printf(
-                  "\r%s: %,d lines, %,d logins, %.0f lines/s",
-                  file.getFileName(),
-                  shipper.lines(),
-                  shipper.logins(),
-                  shipper.lines() / Math.max(secs, 1e-3));
-              err.flush();
-            }
+          ProgressBar progress =
+              new ProgressBar(
+                  err, file.getFileName().toString(), "bytes", ProgressBar.onTerminal());
+          while (shipper.shipOnce() > 0) {
+            progress.update(
+                shipper.lastOffset(),
+                size,
+                String.format(
+                    java.util.Locale.ROOT,
+                    "%,d lines, %,d logins",
+                    shipper.lines(),
+                    shipper.logins()));
           }
-          if (terminal) {
-            err.println();
-          }
+          progress.finish();
           spec.commandLine()
               .getOut()
               .printf(

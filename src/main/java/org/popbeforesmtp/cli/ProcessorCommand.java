@@ -10,6 +10,7 @@ import org.popbeforesmtp.runtime.ProcessorApp;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code processor}: runs the grant processor and its HTTP API until SIGTERM. */
@@ -49,36 +50,12 @@ public final class ProcessorCommand implements Callable<Integer> {
   @Option(names = "--state-dir", description = "Local state directory.")
   String stateDir;
 
-  @Option(names = "--ttl", description = "How long a login grants relay (default 30m).")
-  String ttl;
-
-  @Option(
-      names = "--max-future-skew",
-      description = "Events dated further ahead go to the DLQ (default 2m).")
-  String maxFutureSkew;
+  @Mixin GrantOptions grant = new GrantOptions();
 
   @Option(
       names = "--expiry-scan-interval",
       description = "How often expired grants are tombstoned (default 1s).")
   String expiryScanInterval;
-
-  @Option(
-      names = "--ipv4-prefix-length",
-      description = "Grant per IPv4 prefix of this length (default 32).")
-  String ipv4Prefix;
-
-  @Option(
-      names = "--ipv6-prefix-length",
-      description = "Grant per IPv6 prefix of this length (default 128; 64 for /64 grants).")
-  String ipv6Prefix;
-
-  @Option(names = "--never-grant", description = "CIDRs whose logins never grant, comma-separated.")
-  String neverGrant;
-
-  @Option(
-      names = "--max-users-per-key",
-      description = "More distinct users per grant marks a shared address (default 0 = off).")
-  String maxUsers;
 
   @Option(names = "--partitions", description = "Partitions of topics created here (default 12).")
   String partitions;
@@ -126,13 +103,8 @@ public final class ProcessorCommand implements Callable<Integer> {
     flags.put("schema.registry.url", schemaRegistryUrl);
     flags.put("application.id", applicationId);
     flags.put("state.dir", stateDir);
-    flags.put("ttl", ttl);
-    flags.put("max.future.skew", maxFutureSkew);
+    grant.putInto(flags);
     flags.put("expiry.scan.interval", expiryScanInterval);
-    flags.put("ipv4.prefix.length", ipv4Prefix);
-    flags.put("ipv6.prefix.length", ipv6Prefix);
-    flags.put("never.grant", neverGrant);
-    flags.put("max.users.per.key", maxUsers);
     flags.put("partitions", partitions);
     flags.put("replication.factor", replicationFactor);
     flags.put("http.host", httpHost);

@@ -26,11 +26,17 @@ final class ProducerOptions {
   Map<String, String> kafka = new LinkedHashMap<>();
 
   /** A publisher on these options. */
-  LoginPublisher publisher(int queueCapacity, Duration maxUnavailable) {
+  LoginPublisher publisher(
+      int queueCapacity, Duration maxUnavailable, LoginPublisher.RecordTime recordTime) {
     Properties props = new Properties();
     props.putAll(kafka);
     props.put("bootstrap.servers", bootstrapServers);
     return new LoginPublisher(
-        props, topic, SerdeConfig.of(registryUrl).newClient(), queueCapacity, maxUnavailable);
+        props,
+        topic,
+        SerdeConfig.of(registryUrl).newClient(),
+        queueCapacity,
+        maxUnavailable,
+        recordTime);
   }
 }

@@ -83,7 +83,8 @@ public final class PublishCommand implements Callable<Integer> {
             .setSource("cli")
             .setSessionId(null)
             .build();
-    try (LoginPublisher publisher = producer.publisher(1, Duration.ofSeconds(30))) {
+    try (LoginPublisher publisher =
+        producer.publisher(1, Duration.ofSeconds(30), LoginPublisher.RecordTime.ARRIVAL)) {
       RecordMetadata m = publisher.publish(event);
       spec.commandLine()
           .getOut()

@@ -26,6 +26,7 @@ import picocli.CommandLine.Spec;
       PublishCommand.class,
       TailCommand.class,
       ImportCommand.class,
+      AuditCommand.class,
       DevCommand.class,
       CommandLine.HelpCommand.class
     })

@@ -62,7 +62,8 @@ public final class TailCommand implements Callable<Integer> {
         followers.add(LogOptions.follower(stateDir, file));
       }
     }
-    try (LoginPublisher publisher = producer.publisher(1, Duration.ofMinutes(1));
+    try (LoginPublisher publisher =
+            producer.publisher(1, Duration.ofMinutes(1), LoginPublisher.RecordTime.ARRIVAL);
         LogShipper shipper = new LogShipper(followers, log.parser(), publisher, log.serverId)) {
       if (stdin) {
         if (!followers.isEmpty()) {

@@ -38,4 +38,29 @@ public final class Durations {
           what + " '" + text + "' is not a duration: use e.g. 500ms, 10s, 30m, 2h, 1d or PT30M");
     }
   }
+
+  /** A short human form: {@code 30m}, {@code 1h30m}, {@code 500ms}, {@code 0s}. */
+  public static String format(Duration d) {
+    if (d.isZero()) {
+      return "0s";
+    }
+    StringBuilder b = new StringBuilder();
+    long days = d.toDays();
+    if (days > 0) {
+      b.append(days).append('d');
+    }
+    if (d.toHoursPart() > 0) {
+      b.append(d.toHoursPart()).append('h');
+    }
+    if (d.toMinutesPart() > 0) {
+      b.append(d.toMinutesPart()).append('m');
+    }
+    if (d.toSecondsPart() > 0) {
+      b.append(d.toSecondsPart()).append('s');
+    }
+    if (d.toMillisPart() > 0) {
+      b.append(d.toMillisPart()).append("ms");
+    }
+    return b.toString();
+  }
 }

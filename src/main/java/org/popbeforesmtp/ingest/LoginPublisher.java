@@ -28,11 +28,25 @@ import org.slf4j.LoggerFactory;
  * caller (a login must never wait for Kafka): events go into a bounded queue that one sender thread
  * hands to the producer. What cannot be delivered is counted and logged: a full queue
  * (back-pressure beyond the bound), and events Kafka did not take within {@code maxUnavailable}.
+ *
+ * <p>The record timestamp says when the event reached Kafka ({@link RecordTime#ARRIVAL}), so audit
+ * replay sees each event when the processor could first see it, and seeks by it; a backfill of old
+ * logs stamps the event time instead ({@link RecordTime#EVENT}), so replay treats each old event as
+ * if it had arrived on time.
  */
 public final class LoginPublisher implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LoginPublisher.class);
 
+  /** What a record's timestamp holds. */
+  public enum RecordTime {
+    /** When the event was handed to Kafka (live logins). */
+    ARRIVAL,
+    /** The event's own time (backfill imports of old logs). */
+    EVENT
+  }
+
   private final String topic;
+  private final RecordTime recordTime;
   private final KafkaProducer<String, LoginEvent> producer;
   private final BlockingQueue<LoginEvent> queue;
   private final Thread sender;
@@ -56,7 +70,22 @@ public final class LoginPublisher implements AutoCloseable {
       SchemaRegistryClient registry,
       int queueCapacity,
       Duration maxUnavailable) {
+    this(clientProps, topic, registry, queueCapacity, maxUnavailable, RecordTime.ARRIVAL);
+  }
+
+  /**
+   * @param recordTime what the record timestamps hold: arrival for live logins, event time for
+   *     backfills
+   */
+  public LoginPublisher(
+      Properties clientProps,
+      String topic,
+      SchemaRegistryClient registry,
+      int queueCapacity,
+      Duration maxUnavailable,
+      RecordTime recordTime) {
     this.topic = topic;
+    this.recordTime = recordTime;
     this.maxUnavailable = maxUnavailable;
     Properties props = new Properties();
     props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
@@ -82,6 +111,11 @@ public final class LoginPublisher implements AutoCloseable {
   /** The record key of an event: its canonical client IP. */
   public static String keyOf(LoginEvent event) {
     return IpAddress.parse(event.getClientIp()).toString();
+  }
+
+  private ProducerRecord<String, LoginEvent> record(LoginEvent event) {
+    Long timestamp = recordTime == RecordTime.EVENT ? event.getEventTime().toEpochMilli() : null;
+    return new ProducerRecord<>(topic, null, timestamp, keyOf(event), event);
   }
 
   /**
@@ -112,11 +146,7 @@ public final class LoginPublisher implements AutoCloseable {
     submitted.incrementAndGet();
     try {
       RecordMetadata m =
-          producer
-              .send(
-                  new ProducerRecord<>(
-                      topic, null, event.getEventTime().toEpochMilli(), keyOf(event), event))
-              .get(maxUnavailable.toMillis() + 5000, TimeUnit.MILLISECONDS);
+          producer.send(record(event)).get(maxUnavailable.toMillis() + 5000, TimeUnit.MILLISECONDS);
       published.incrementAndGet();
       lastSuccess = System.currentTimeMillis();
       return m;
@@ -137,10 +167,7 @@ public final class LoginPublisher implements AutoCloseable {
     List<Future<RecordMetadata>> acks = new ArrayList<>(events.size());
     for (LoginEvent event : events) {
       submitted.incrementAndGet();
-      acks.add(
-          producer.send(
-              new ProducerRecord<>(
-                  topic, null, event.getEventTime().toEpochMilli(), keyOf(event), event)));
+      acks.add(producer.send(record(event)));
     }
     for (Future<RecordMetadata> ack : acks) {
       try {
@@ -168,8 +195,7 @@ public final class LoginPublisher implements AutoCloseable {
       }
       try {
         producer.send(
-            new ProducerRecord<>(
-                topic, null, event.getEventTime().toEpochMilli(), keyOf(event), event),
+            record(event),
             (metadata, error) -> {
               if (error == null) {
                 published.incrementAndGet();

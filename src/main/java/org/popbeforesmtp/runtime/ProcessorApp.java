@@ -339,6 +339,11 @@ public final class ProcessorApp implements AutoCloseable {
   }
 
   /** The HTTP API's bound port. */
+  /** The settings it runs with. */
+  public ProcessorConfig config() {
+    return config;
+  }
+
   public int httpPort() {
     return self.port();
   }

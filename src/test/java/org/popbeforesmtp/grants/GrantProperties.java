@@ -23,6 +23,9 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.Tuple;
 import org.apache.kafka.streams.test.TestRecord;
+import org.popbeforesmtp.audit.AuditReplay;
+import org.popbeforesmtp.audit.GrantInterval;
+import org.popbeforesmtp.audit.GrantTimeline;
 import org.popbeforesmtp.avro.LoginEvent;
 import org.popbeforesmtp.avro.LoginKind;
 import org.popbeforesmtp.avro.Outcome;
@@ -42,7 +45,9 @@ import org.popbeforesmtp.testing.TestEvents;
  *       ttl after the latest such event;
  *   <li>after each expiry scan, relay.grants compacted per key holds exactly the live grants;
  *   <li>{@link GrantRules} on an {@link InMemoryGrantStore} (as audit replay runs it) emits the
- *       same records as the topology.
+ *       same records as the topology;
+ *   <li>{@link AuditReplay} finds the same grant intervals as the topology's relay.grants output
+ *       read by the same {@link GrantTimeline}.
  * </ol>
  */
 class GrantProperties {
@@ -103,6 +108,10 @@ class GrantProperties {
     List<Revoked> revoked = new ArrayList<>();
     Map<String, RelayGrant> table = new LinkedHashMap<>();
     List<TestRecord<String, RelayGrant>> live = new ArrayList<>();
+    List<GrantInterval> audited = new ArrayList<>();
+    List<GrantInterval> liveIntervals = new ArrayList<>();
+    AuditReplay audit = new AuditReplay(policy, 1, 0L, audited::add, refused -> {});
+    GrantTimeline liveTimeline = new GrantTimeline(TTL.toMillis(), 0L, liveIntervals::add);
 
     try (GrantDriver d = new GrantDriver(policy, dir)) {
       for (Step step : history) {
@@ -118,10 +127,12 @@ class GrantProperties {
                   .build();
           sent.add(event);
           deliver(d, rules, replayStore, replaySink, event, now, accepted);
+          audit.login(event, now);
         } else if (step instanceof Duplicate dup) {
           if (!sent.isEmpty()) {
             LoginEvent event = sent.get(dup.index() % sent.size());
             deliver(d, rules, replayStore, replaySink, event, now, accepted);
+            audit.login(event, now);
           }
         } else if (step instanceof Revoke r) {
           String target = r.user() ? USERS.get(r.target() % USERS.size()) : KEYS.get(r.target());
@@ -132,6 +143,7 @@ class GrantProperties {
           revoked.add(new Revoked(r.user(), target, now));
           d.revoke(revocation);
           rules.onRevocation(revocation, now, replayStore, replaySink);
+          audit.revocation(revocation, now);
         } else if (step instanceof Advance a) {
           d.advance(Duration.ofSeconds(a.seconds()));
           long later = d.now().toEpochMilli();
@@ -140,6 +152,13 @@ class GrantProperties {
         }
         List<TestRecord<String, RelayGrant>> emitted = d.emitted();
         live.addAll(emitted);
+        for (TestRecord<String, RelayGrant> r : emitted) {
+          if (r.value() == null) {
+            liveTimeline.tombstone(r.key(), GrantInterval.Ending.ENDED, "", r.timestamp());
+          } else {
+            liveTimeline.upsert(r.value(), r.timestamp());
+          }
+        }
         GrantDriver.compact(table, emitted);
         long at = d.now().toEpochMilli();
         Map<String, Long> expected = oracle(accepted, revoked, at);
@@ -160,6 +179,11 @@ class GrantProperties {
       }
       // (3) replay through GrantRules emits exactly what the topology emitted
       assertThat(strip(replayed)).isEqualTo(strip(live));
+      // (4) audit replay finds the intervals relay.grants had
+      long end = d.now().toEpochMilli();
+      audit.finish(end);
+      liveTimeline.finish(end);
+      assertThat(project(audited)).isEqualTo(project(liveIntervals));
     } finally {
       deleteRecursively(dir);
     }
@@ -211,6 +235,29 @@ class GrantProperties {
       }
     }
     return expected;
+  }
+
+  /** What relay.grants can tell of an interval (it carries no reasons or contributing logins). */
+  private static List<String> project(List<GrantInterval> intervals) {
+    return intervals.stream()
+        .map(
+            i ->
+                i.key()
+                    + " "
+                    + i.from()
+                    + ".."
+                    + i.until()
+                    + " "
+                    + (i.ending() == GrantInterval.Ending.REVOKED
+                            || i.ending() == GrantInterval.Ending.SHARED_ADDRESS
+                        ? GrantInterval.Ending.ENDED
+                        : i.ending())
+                    + " granted "
+                    + i.grantedAt()
+                    + " events "
+                    + i.eventCount())
+        .sorted()
+        .toList();
   }
 
   private static List<String> strip(List<TestRecord<String, RelayGrant>> records) {

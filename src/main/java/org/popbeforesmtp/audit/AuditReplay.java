@@ -1,0 +1,185 @@
+package org.popbeforesmtp.audit;
+
+import java.nio.charset.StandardCharsets;
+import java.util.function.Consumer;
+import org.apache.kafka.common.utils.Utils;
+import org.popbeforesmtp.avro.LoginEvent;
+import org.popbeforesmtp.avro.RelayGrant;
+import org.popbeforesmtp.avro.Revocation;
+import org.popbeforesmtp.avro.RevocationScope;
+import org.popbeforesmtp.grants.GrantPolicy;
+import org.popbeforesmtp.grants.GrantRules;
+import org.popbeforesmtp.grants.InMemoryGrantStore;
+import org.popbeforesmtp.grants.InvalidLoginException;
+import org.popbeforesmtp.grants.Refusal;
+
+/**
+ * Replays login history through the live processor's {@link GrantRules}: one {@link
+ * InMemoryGrantStore} per partition of grant keys (as the live processor has one store per task, so
+ * event-id dedupe has the same scope), each record applied at its arrival time (the record
+ * timestamp, when the processor could first see it), and expired grants tombstoned as that clock
+ * passes their expiry. What the rules emit becomes {@link GrantInterval}s.
+ */
+public final class AuditReplay {
+  private static final long SWEEP_EVERY = 1_000;
+  private static final long PURGE_EVERY = 60_000;
+
+  private final GrantRules rules;
+  private final long skew;
+  private final InMemoryGrantStore[] stores;
+  private final GrantTimeline timeline;
+  private final Consumer<Refused> refused;
+  private final TimelineSink sink = new TimelineSink();
+  private long nextSweep = Long.MIN_VALUE;
+  private long nextPurge = Long.MIN_VALUE;
+  private long logins;
+  private long revocations;
+
+  /**
+   * @param partitions partitions of the logins topic (the live tasks)
+   * @param replayStart the earliest record time read
+   * @param intervals receives each interval as it closes
+   * @param refused receives every login that granted nothing (not duplicates)
+   */
+  public AuditReplay(
+      GrantPolicy policy,
+      int partitions,
+      long replayStart,
+      Consumer<GrantInterval> intervals,
+      Consumer<Refused> refused) {
+    this.rules = new GrantRules(policy);
+    this.skew = policy.maxFutureSkew().toMillis();
+    this.stores = new InMemoryGrantStore[partitions];
+    for (int i = 0; i < partitions; i++) {
+      stores[i] = new InMemoryGrantStore(policy);
+    }
+    this.timeline = new GrantTimeline(policy.ttl().toMillis(), replayStart, intervals);
+    this.refused = refused;
+  }
+
+  /** The partition the live producers put {@code key} in: murmur2 of its UTF-8 bytes. */
+  public static int partitionOf(String key, int partitions) {
+    return Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions;
+  }
+
+  /** Applies a login that reached Kafka at {@code arrival}. */
+  public void login(LoginEvent event, long arrival) {
+    logins++;
+    advance(arrival);
+    String key;
+    try {
+      key = rules.validate(event, arrival);
+    } catch (InvalidLoginException e) {
+      boolean future =
+          event != null
+              && event.getEventTime() != null
+              && event.getEventTime().toEpochMilli() > arrival + skew;
+      String ip = event == null || event.getClientIp() == null ? "" : event.getClientIp();
+      refused.accept(
+          new Refused(ip, event, future ? "future-dated" : "invalid", e.getMessage(), arrival));
+      return;
+    }
+    sink.now = arrival;
+    sink.endedBy = "";
+    Refusal refusal =
+        rules.onLogin(event, key, arrival, stores[partitionOf(key, stores.length)], sink);
+    if (refusal == null) {
+      timeline.contributed(key, event, arrival);
+    } else if (refusal != Refusal.DUPLICATE) {
+      refused.accept(new Refused(key, event, refusal.metricName(), "", arrival));
+    }
+  }
+
+  /** Applies a revocation that reached Kafka at {@code arrival}, in every partition. */
+  public void revocation(Revocation revocation, long arrival) {
+    revocations++;
+    advance(arrival);
+    long at = revocation.getRevokedAt().toEpochMilli();
+    sink.now = arrival;
+    sink.endedBy =
+        revocation.getScope().name().toLowerCase(java.util.Locale.ROOT)
+            + " "
+            + revocation.getTarget()
+            + " revoked by "
+            + revocation.getIssuedBy()
+            + ": "
+            + revocation.getReason();
+    if (revocation.getScope() == RevocationScope.USER) {
+      timeline.revokedUser(revocation.getTarget(), at);
+    } else if (revocation.getScope() == RevocationScope.KEY) {
+      String target;
+      try {
+        target = GrantRules.canonicalTarget(revocation.getTarget());
+      } catch (InvalidLoginException e) {
+        return; // the live processor dead-letters it too
+      }
+      timeline.revokedKeys(key -> GrantRules.covers(target, key), at);
+    } else {
+      return;
+    }
+    for (InMemoryGrantStore store : stores) {
+      rules.onRevocation(revocation, arrival, store, sink);
+    }
+  }
+
+  /** Ends the replay at {@code end}: grants still live then are reported as running. */
+  public void finish(long end) {
+    sweep(end);
+    timeline.finish(end);
+  }
+
+  public long logins() {
+    return logins;
+  }
+
+  public long revocations() {
+    return revocations;
+  }
+
+  /** Moves the replay clock: tombstones what expired (each second), forgets old state (minute). */
+  private void advance(long now) {
+    if (now >= nextSweep) {
+      sweep(now);
+      nextSweep = now - now % SWEEP_EVERY + SWEEP_EVERY;
+    }
+    if (now >= nextPurge) {
+      for (InMemoryGrantStore store : stores) {
+        rules.purge(now, store);
+      }
+      nextPurge = now + PURGE_EVERY;
+    }
+  }
+
+  private void sweep(long now) {
+    sink.now = now;
+    sink.endedBy = "";
+    for (InMemoryGrantStore store : stores) {
+      rules.expire(now, store, sink);
+    }
+  }
+
+  /** Feeds the rules' output into the timeline at the replay clock. */
+  private final class TimelineSink implements GrantRules.Sink {
+    long now;
+    String endedBy = "";
+
+    @Override
+    public void upsert(RelayGrant grant, boolean created) {
+      timeline.upsert(grant, now);
+    }
+
+    @Override
+    public void tombstone(String key, GrantRules.Ended why, long expiresAt) {
+      GrantInterval.Ending ending =
+          switch (why) {
+            case EXPIRED -> GrantInterval.Ending.EXPIRED;
+            case REVOKED -> GrantInterval.Ending.REVOKED;
+            case SHARED_ADDRESS -> GrantInterval.Ending.SHARED_ADDRESS;
+          };
+      timeline.tombstone(key, ending, why == GrantRules.Ended.REVOKED ? endedBy : "", now);
+    }
+
+    @Override
+    public void refused(Refusal why) {}
+  }
+}

@@ -1,0 +1,183 @@
+package org.popbeforesmtp.audit;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import org.popbeforesmtp.avro.LoginEvent;
+import org.popbeforesmtp.avro.RelayGrant;
+
+/**
+ * Turns the changes of {@code relay.grants} (upserts and tombstones, each at the time it happened)
+ * into {@link GrantInterval}s. Audit replay feeds it what {@link
+ * org.popbeforesmtp.grants.GrantRules} emits; a test feeds it what the live processor wrote, so
+ * both are judged by the same yardstick. Closed intervals go to the consumer as they close; memory
+ * holds only the open ones.
+ */
+public final class GrantTimeline {
+  /** Logins kept per interval for the report: the first and this many latest. */
+  public static final int EVENTS_KEPT = 200;
+
+  private final long ttl;
+  private final long replayStart;
+  private final Consumer<GrantInterval> closed;
+  private final Map<String, Open> open = new HashMap<>();
+
+  /**
+   * @param ttl the grant TTL replayed with
+   * @param replayStart the earliest record time read: intervals starting within a TTL of it are
+   *     flagged as possibly starting earlier
+   */
+  public GrantTimeline(long ttl, long replayStart, Consumer<GrantInterval> closed) {
+    this.ttl = ttl;
+    this.replayStart = replayStart;
+    this.closed = closed;
+  }
+
+  private static final class Open {
+    final String key;
+    final long from;
+    long grantedAt;
+    long expiresAt;
+    int eventCount;
+    final Set<String> users = new LinkedHashSet<>();
+    Contribution first;
+    final ArrayDeque<Contribution> latest = new ArrayDeque<>();
+    int omitted;
+
+    Open(String key, long from, long grantedAt) {
+      this.key = key;
+      this.from = from;
+      this.grantedAt = grantedAt;
+    }
+
+    void add(Contribution c) {
+      users.add(c.username());
+      if (first == null) {
+        first = c;
+        return;
+      }
+      latest.addLast(c);
+      if (latest.size() > EVENTS_KEPT) {
+        latest.removeFirst();
+        omitted++;
+      }
+    }
+
+    List<Contribution> events() {
+      List<Contribution> all = new ArrayList<>(latest.size() + 1);
+      if (first != null) {
+        all.add(first);
+      }
+      all.addAll(latest);
+      return all;
+    }
+  }
+
+  /** A grant was published (created or extended) at {@code now}. */
+  public void upsert(RelayGrant grant, long now) {
+    String key = grant.getKey();
+    Open o = open.get(key);
+    if (o != null && o.expiresAt <= now) {
+      close(o, o.expiresAt, GrantInterval.Ending.EXPIRED, "");
+      o = null;
+    }
+    if (o == null) {
+      o = new Open(key, now, grant.getGrantedAt().toEpochMilli());
+      open.put(key, o);
+    }
+    o.grantedAt = grant.getGrantedAt().toEpochMilli();
+    o.expiresAt = grant.getExpiresAt().toEpochMilli();
+    o.eventCount = grant.getEventCount();
+    o.users.add(grant.getUsername());
+  }
+
+  /**
+   * The grant of {@code key} was tombstoned at {@code now}.
+   *
+   * @param why the reason when known (replay), or {@link GrantInterval.Ending#ENDED}
+   * @param endedBy who ended it, for revocations
+   */
+  public void tombstone(String key, GrantInterval.Ending why, String endedBy, long now) {
+    Open o = open.get(key);
+    if (o == null) {
+      return;
+    }
+    if (o.expiresAt <= now) {
+      close(o, o.expiresAt, GrantInterval.Ending.EXPIRED, "");
+    } else {
+      close(o, Math.max(o.from, now), why, endedBy);
+    }
+  }
+
+  /** A login took part in the grant of {@code key} (call after its upsert). */
+  public void contributed(String key, LoginEvent event, long arrival) {
+    Open o = open.get(key);
+    if (o != null) {
+      o.add(Contribution.of(event, arrival));
+    }
+  }
+
+  /** A user revocation at {@code at}: that user's logins dated up to it stop counting. */
+  public void revokedUser(String user, long at) {
+    for (Open o : open.values()) {
+      if (o.users.contains(user)) {
+        revoke(o, c -> c.username().equals(user), at);
+      }
+    }
+  }
+
+  /** A key revocation at {@code at} of the keys {@code covered} accepts. */
+  public void revokedKeys(Predicate<String> covered, long at) {
+    for (Open o : open.values()) {
+      if (covered.test(o.key)) {
+        revoke(o, c -> true, at);
+      }
+    }
+  }
+
+  private static void revoke(Open o, Predicate<Contribution> match, long at) {
+    if (o.first != null && match.test(o.first) && o.first.eventTime() <= at) {
+      o.first = o.first.revoked(at);
+    }
+    List<Contribution> kept = new ArrayList<>(o.latest);
+    o.latest.clear();
+    for (Contribution c : kept) {
+      o.latest.addLast(
+          match.test(c) && c.eventTime() <= at && c.revokedAt() == null ? c.revoked(at) : c);
+    }
+  }
+
+  /** Closes every open interval at the end of the replay ({@code end}). */
+  public void finish(long end) {
+    for (Open o : new ArrayList<>(open.values())) {
+      if (o.expiresAt <= end) {
+        close(o, o.expiresAt, GrantInterval.Ending.EXPIRED, "");
+      } else {
+        close(o, o.expiresAt, GrantInterval.Ending.RUNNING, "");
+      }
+    }
+  }
+
+  private void close(Open o, long until, GrantInterval.Ending ending, String endedBy) {
+    open.remove(o.key);
+    closed.accept(
+        new GrantInterval(
+            o.key,
+            o.from,
+            until,
+            ending,
+            endedBy,
+            o.grantedAt,
+            o.grantedAt < replayStart + ttl,
+            o.eventCount,
+            o.users,
+            o.events(),
+            o.omitted));
+  }
+}

@@ -1,0 +1,280 @@
+package org.popbeforesmtp.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import org.popbeforesmtp.audit.Audit;
+import org.popbeforesmtp.audit.AuditOutput;
+import org.popbeforesmtp.audit.GrantInterval;
+import org.popbeforesmtp.audit.HistoryReader;
+import org.popbeforesmtp.audit.Verdict;
+import org.popbeforesmtp.config.ConfigSources;
+import org.popbeforesmtp.config.Instants;
+import org.popbeforesmtp.config.ProcessorConfig;
+import org.popbeforesmtp.grants.GrantRules;
+import org.popbeforesmtp.grants.InvalidLoginException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code audit}: answers questions about the past by replaying the login history through the same
+ * grant rules the processor runs. Reads only; writes nothing to Kafka.
+ */
+@Command(
+    name = "audit",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Replays mail.logins and relay.revocations through the processor's grant rules to answer:"
+          + " was an IP allowed to relay at an instant and because of which login (audit ip),"
+          + " which addresses a user could relay from (audit user), and every grant and refusal"
+          + " in a range (audit export). Reads with a plain consumer; writes nothing.",
+      "",
+      "The grant settings (TTL, prefix lengths, never-grant networks, user cap) default to the"
+          + " processor's: same --config file, PBS_* variables and flags. The output states the"
+          + " rules it replayed with.",
+      ""
+    },
+    subcommands = {
+      AuditCommand.Ip.class,
+      AuditCommand.User.class,
+      AuditCommand.Export.class,
+      CommandLine.HelpCommand.class
+    })
+public final class AuditCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+    return CommandLine.ExitCode.USAGE;
+  }
+
+  /** Where to read, with which rules, and how to write. */
+  static final class Options {
+    @Option(names = "--config", description = "The processor's properties file.")
+    Path configFile;
+
+    @Option(names = "--bootstrap-servers", description = "Kafka brokers (required).")
+    String bootstrapServers;
+
+    @Option(
+        names = "--schema-registry-url",
+        description = "Confluent-compatible registry (required).")
+    String schemaRegistryUrl;
+
+    @Mixin GrantOptions grant = new GrantOptions();
+
+    @Option(
+        names = "--format",
+        defaultValue = "table",
+        description = "table, json, jsonl or csv (default ${DEFAULT-VALUE}).")
+    AuditOutput.Format format;
+
+    @Option(names = "--output", description = "Write to this file instead of standard output.")
+    Path output;
+
+    @Option(names = "--kafka", description = "Kafka consumer setting, key=value (repeatable).")
+    Map<String, String> kafka = new LinkedHashMap<>();
+
+    ProcessorConfig config(Map<String, String> env) {
+      Map<String, String> flags = new LinkedHashMap<>();
+      flags.put("bootstrap.servers", bootstrapServers);
+      flags.put("schema.registry.url", schemaRegistryUrl);
+      grant.putInto(flags);
+      return ProcessorConfig.from(
+          ConfigSources.load(
+              ProcessorConfig.SETTINGS, ProcessorConfig.DEFAULTS, configFile, env, flags, kafka));
+    }
+  }
+
+  /** Replays one question and writes its answer. */
+  abstract static class Question implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Mixin Options options = new Options();
+
+    @Option(
+        names = "--from",
+        description = "Start of the range: ISO-8601 (2026-11-26T03:00:00Z) or relative (-2h).")
+    String from;
+
+    @Option(names = "--to", description = "End of the range (default: now).")
+    String to;
+
+    Map<String, String> env = System.getenv();
+
+    abstract Audit.Question question();
+
+    /** The instant to give a verdict for, or null. */
+    Instant at(Instant now) {
+      return null;
+    }
+
+    /** Range start when --from is not given. */
+    long defaultFrom(Instant at) {
+      return at != null ? at.toEpochMilli() : 0L;
+    }
+
+    @Override
+    public Integer call() throws IOException {
+      Instant now = Instant.now();
+      ProcessorConfig config = options.config(env);
+      Instant at = at(now);
+      long start =
+          from == null ? defaultFrom(at) : Instants.parse("--from", from, now).toEpochMilli();
+      long end;
+      if (to != null) {
+        end = Instants.parse("--to", to, now).toEpochMilli();
+      } else if (at != null && from == null) {
+        end = Math.min(now.toEpochMilli(), at.toEpochMilli() + config.policy().ttl().toMillis());
+      } else {
+        end = Long.MAX_VALUE;
+      }
+      if (end < start) {
+        throw new IllegalArgumentException(
+            "--to " + to + " is before --from " + from + ": the range is empty");
+      }
+      if (at != null && (at.toEpochMilli() < start || at.toEpochMilli() > end)) {
+        throw new IllegalArgumentException(
+            "--at " + at + " lies outside the range --from/--to; widen the range or drop it");
+      }
+      Properties props = new Properties();
+      props.putAll(config.kafka());
+      props.put("bootstrap.servers", config.bootstrapServers());
+      PrintWriter err = spec.commandLine().getErr();
+      try (PrintWriter out = open();
+          HistoryReader reader = new HistoryReader(props, config.registry().newClient())) {
+        AuditOutput output = AuditOutput.of(options.format, out, config.policy());
+        output.begin();
+        java.util.List<GrantInterval> covering = new java.util.ArrayList<>();
+        ProgressBar bar = new ProgressBar(err, "replaying", "records", ProgressBar.onTerminal());
+        Audit.Report report =
+            Audit.run(
+                reader,
+                config.policy(),
+                config.topics(),
+                question(),
+                start,
+                end,
+                now.toEpochMilli(),
+                i -> {
+                  if (at != null && i.covers(at.toEpochMilli())) {
+                    covering.add(i);
+                  }
+                  output.interval(i);
+                },
+                output::refusal,
+                (read, total) -> bar.update(read, total, ""));
+        bar.finish();
+        Verdict verdict =
+            at == null
+                ? null
+                : Verdict.at(covering, at.toEpochMilli(), config.policy().ttl().toMillis());
+        output.end(report, verdict);
+        if (options.format != AuditOutput.Format.TABLE || options.output != null) {
+          err.println(AuditOutput.readSummary(report));
+          if (verdict != null) {
+            err.println(AuditOutput.verdictLine(verdict));
+          }
+          err.flush();
+        }
+      }
+      return 0;
+    }
+
+    private PrintWriter open() throws IOException {
+      if (options.output == null) {
+        return new PrintWriter(spec.commandLine().getOut()) {
+          @Override
+          public void close() {
+            flush(); // standard output stays open
+          }
+        };
+      }
+      return new PrintWriter(Files.newBufferedWriter(options.output, StandardCharsets.UTF_8));
+    }
+  }
+
+  /** {@code audit ip}. */
+  @Command(
+      name = "ip",
+      mixinStandardHelpOptions = true,
+      description = {
+        "The grants of an address or prefix in a range, each with the logins that opened and"
+            + " extended it and how it ended; with --at, first a verdict: could it relay then,"
+            + " and because of which login. An address reads only the partition its logins are"
+            + " in.",
+        ""
+      })
+  static final class Ip extends Question {
+    @Parameters(index = "0", paramLabel = "IP|PREFIX", description = "e.g. 198.51.100.23")
+    String target;
+
+    @Option(names = "--at", description = "Was it allowed at this instant, and why?")
+    String at;
+
+    @Override
+    Audit.Question question() {
+      try {
+        GrantRules.canonicalTarget(target);
+      } catch (InvalidLoginException e) {
+        throw new IllegalArgumentException(
+            "'" + target + "' is not an IP address or prefix (" + e.getMessage() + ")");
+      }
+      return new Audit.ForAddress(target);
+    }
+
+    @Override
+    Instant at(Instant now) {
+      return at == null ? null : Instants.parse("--at", at, now);
+    }
+  }
+
+  /** {@code audit user}. */
+  @Command(
+      name = "user",
+      mixinStandardHelpOptions = true,
+      description = {"Every key a user's logins granted in a range, as intervals.", ""})
+  static final class User extends Question {
+    @Parameters(index = "0", paramLabel = "USERNAME")
+    String username;
+
+    @Override
+    Audit.Question question() {
+      return new Audit.ForUser(username);
+    }
+  }
+
+  /** {@code audit export}. */
+  @Command(
+      name = "export",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Every grant interval and every refused login (failed, never-grant network, shared"
+            + " address, future-dated, revoked, ...) in a range. Streams JSON lines or CSV"
+            + " for any size.",
+        ""
+      })
+  static final class Export extends Question {
+    @Override
+    Audit.Question question() {
+      if (from == null || to == null) {
+        throw new IllegalArgumentException(
+            "audit export needs --from and --to, e.g. --from 2026-03-01 --to 2026-04-01");
+      }
+      return new Audit.Everything();
+    }
+  }
+}
