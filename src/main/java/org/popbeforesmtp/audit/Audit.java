@@ -94,7 +94,8 @@ public final class Audit {
               if (t >= from && t <= to && keyMatches.test(r.key()) && userMatches(question, r)) {
                 refusals.accept(r);
               }
-            });
+            },
+            keyMatches);
     HistoryReader.Summary read =
         reader.read(
             topics.logins(),

@@ -2,6 +2,7 @@ package org.popbeforesmtp.audit;
 
 import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.apache.kafka.common.utils.Utils;
 import org.popbeforesmtp.avro.LoginEvent;
 import org.popbeforesmtp.avro.RelayGrant;
@@ -22,13 +23,14 @@ import org.popbeforesmtp.grants.Refusal;
  */
 public final class AuditReplay {
   private static final long SWEEP_EVERY = 1_000;
-  private static final long PURGE_EVERY = 60_000;
 
   private final GrantRules rules;
   private final long skew;
+  private final long purgeEvery;
   private final InMemoryGrantStore[] stores;
   private final GrantTimeline timeline;
   private final Consumer<Refused> refused;
+  private final Predicate<String> relevant;
   private final TimelineSink sink = new TimelineSink();
   private long nextSweep = Long.MIN_VALUE;
   private long nextPurge = Long.MIN_VALUE;
@@ -47,8 +49,26 @@ public final class AuditReplay {
       long replayStart,
       Consumer<GrantInterval> intervals,
       Consumer<Refused> refused) {
+    this(policy, partitions, replayStart, intervals, refused, key -> true);
+  }
+
+  /**
+   * A replay that builds grants only for the keys {@code relevant} accepts; other logins still pass
+   * the admission checks, so event-id dedupe stays as the live task had it.
+   */
+  public AuditReplay(
+      GrantPolicy policy,
+      int partitions,
+      long replayStart,
+      Consumer<GrantInterval> intervals,
+      Consumer<Refused> refused,
+      Predicate<String> relevant) {
+    this.relevant = relevant;
     this.rules = new GrantRules(policy);
     this.skew = policy.maxFutureSkew().toMillis();
+    // purging is a full scan; when it runs never changes a result (what it forgets can no longer
+    // chain or dedupe), so a replay, where hours pass in seconds, purges once per TTL
+    this.purgeEvery = Math.max(60_000, policy.ttl().toMillis());
     this.stores = new InMemoryGrantStore[partitions];
     for (int i = 0; i < partitions; i++) {
       stores[i] = new InMemoryGrantStore(policy);
@@ -79,10 +99,14 @@ public final class AuditReplay {
           new Refused(ip, event, future ? "future-dated" : "invalid", e.getMessage(), arrival));
       return;
     }
+    InMemoryGrantStore store = stores[partitionOf(key, stores.length)];
+    if (!relevant.test(key)) {
+      rules.screen(event, key, arrival, store);
+      return;
+    }
     sink.now = arrival;
     sink.endedBy = "";
-    Refusal refusal =
-        rules.onLogin(event, key, arrival, stores[partitionOf(key, stores.length)], sink);
+    Refusal refusal = rules.onLogin(event, key, arrival, store, sink);
     if (refusal == null) {
       timeline.contributed(key, event, arrival);
     } else if (refusal != Refusal.DUPLICATE) {
@@ -146,7 +170,7 @@ public final class AuditReplay {
       for (InMemoryGrantStore store : stores) {
         rules.purge(now, store);
       }
-      nextPurge = now + PURGE_EVERY;
+      nextPurge = now + purgeEvery;
     }
   }
 

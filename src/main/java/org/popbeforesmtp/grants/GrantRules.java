@@ -212,6 +212,17 @@ public final class GrantRules {
     return null;
   }
 
+  /**
+   * Runs a login through the admission checks only (recording its event id as seen when it passes
+   * them), without touching any grant: for replays that skip keys they are not asked about but must
+   * keep event-id dedupe exactly as the live task had it.
+   *
+   * @return the refusal, or null when the event would have taken part in a grant
+   */
+  public Refusal screen(LoginEvent event, String key, long now, Store store) {
+    return admit(event, IpAddress.parse(event.getClientIp()), key, now, store);
+  }
+
   private Refusal admit(LoginEvent event, IpAddress client, String key, long now, Store store) {
     if (event.getOutcome() != Outcome.SUCCESS) {
       return Refusal.NOT_SUCCESSFUL;

@@ -1,7 +1,6 @@
 package org.popbeforesmtp.grants;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import org.popbeforesmtp.avro.Protocol;
 
@@ -74,9 +73,15 @@ public record GrantState(List<Share> shares, boolean shared) {
 
   /** The share holding the latest event (ties: the greatest event id). */
   public Share latest() {
-    return shares.stream()
-        .max(Comparator.comparingLong(Share::lastAt).thenComparing(Share::eventId))
-        .orElseThrow();
+    Share latest = shares.get(0);
+    for (int i = 1; i < shares.size(); i++) {
+      Share s = shares.get(i);
+      if (s.lastAt() > latest.lastAt()
+          || (s.lastAt() == latest.lastAt() && s.eventId().compareTo(latest.eventId()) > 0)) {
+        latest = s;
+      }
+    }
+    return latest;
   }
 
   /** Number of distinct events in the session. */

@@ -1,0 +1,426 @@
+package org.popbeforesmtp.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.streams.KafkaStreams;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.popbeforesmtp.avro.LoginEvent;
+import org.popbeforesmtp.avro.Outcome;
+import org.popbeforesmtp.avro.Protocol;
+import org.popbeforesmtp.avro.RelayGrant;
+import org.popbeforesmtp.cli.RootCommand;
+import org.popbeforesmtp.config.ProcessorConfig;
+import org.popbeforesmtp.config.Topics;
+import org.popbeforesmtp.grants.GrantPolicy;
+import org.popbeforesmtp.ingest.LoginPublisher;
+import org.popbeforesmtp.runtime.ProcessorApp;
+import org.popbeforesmtp.runtime.TopicProvisioner;
+import org.popbeforesmtp.testing.KafkaBroker;
+import org.popbeforesmtp.testing.ProcessorFixture;
+import org.popbeforesmtp.testing.TestEvents;
+
+/** Audit replay against the real broker: equal to the live processor, the CLI, and a 1M replay. */
+@ExtendWith(KafkaBroker.class)
+class AuditIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path dir;
+
+  private static Properties client() {
+    Properties p = new Properties();
+    p.put("bootstrap.servers", KafkaBroker.bootstrapServers());
+    return p;
+  }
+
+  @Test
+  void replayFindsTheIntervalsTheLiveProcessorPublished() throws Exception {
+    try (ProcessorFixture f = new ProcessorFixture();
+        ProcessorApp app =
+            ProcessorApp.start(f.config(dir.resolve("state"), Map.of("ttl", "8s")))) {
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> app.streams().state() == KafkaStreams.State.RUNNING);
+      ProcessorConfig config = app.config();
+      Random random = new Random(7);
+      int events = 0;
+      // Replay runs each login at its arrival, the live processor at its processing time: they
+      // agree while the processor keeps up within the slack the history leaves. So each address
+      // logs in in bursts (1-5 logins within a second, out of order, 10% failed), and bursts of
+      // one address are further apart than TTL + any plausible processing lag.
+      try (LoginPublisher publisher =
+          new LoginPublisher(
+              client(), config.topics().logins(), f.registry, 100_000, Duration.ofSeconds(30))) {
+        for (int round = 0; round < 2; round++) {
+          long burst = System.currentTimeMillis();
+          for (int host = 0; host < 1000; host++) {
+            String ip =
+                host % 5 == 0
+                    ? "2001:db8::" + Integer.toHexString(host)
+                    : "10.1." + host / 256 + "." + host % 256;
+            if (random.nextInt(4) == 0) {
+              continue; // this address stays quiet this round
+            }
+            for (int i = 1 + random.nextInt(5); i > 0; i--) {
+              publisher.submit(
+                  TestEvents.login(Instant.ofEpochMilli(burst - random.nextInt(1000)))
+                      .setEventId("ev-" + events++)
+                      .setClientIp(ip)
+                      .setUsername("user" + random.nextInt(40))
+                      .setProtocol(random.nextBoolean() ? Protocol.POP3 : Protocol.IMAP)
+                      .setOutcome(random.nextInt(10) == 0 ? Outcome.FAILURE : Outcome.SUCCESS)
+                      .build());
+            }
+          }
+          await().atMost(Duration.ofSeconds(30)).until(() -> publisher.queued() == 0);
+          Thread.sleep(Math.max(0, burst + 15_000 - System.currentTimeMillis()));
+        }
+      }
+      // the last round's grants have expired and their tombstones are out
+      long end = System.currentTimeMillis();
+      List<GrantInterval> live = new ArrayList<>();
+      GrantTimeline timeline = new GrantTimeline(8_000, 0L, live::add);
+      List<ConsumerRecord<String, RelayGrant>> records = f.grants(Duration.ofSeconds(5));
+      for (ConsumerRecord<String, RelayGrant> r : records) {
+        if (r.value() == null) {
+          timeline.tombstone(r.key(), GrantInterval.Ending.ENDED, "", r.timestamp());
+        } else {
+          timeline.upsert(r.value(), r.timestamp());
+        }
+      }
+      timeline.finish(end);
+
+      List<GrantInterval> replayed = new ArrayList<>();
+      Audit.Report report;
+      try (HistoryReader reader = new HistoryReader(client(), f.registry)) {
+        report =
+            Audit.run(
+                reader,
+                config.policy(),
+                config.topics(),
+                new Audit.Everything(),
+                0L,
+                Long.MAX_VALUE,
+                end,
+                replayed::add,
+                r -> {},
+                (read, total) -> {});
+      }
+      System.out.printf(
+          "AUDIT-EQUIVALENCE: %d events, %d relay.grants records, %d intervals%n",
+          events, records.size(), live.size());
+      assertThat(report.read().loginRecords()).isEqualTo(events);
+      assertThat(live).hasSizeGreaterThan(1000);
+      assertThat(project(replayed)).isEqualTo(project(live));
+    }
+  }
+
+  private static List<String> project(List<GrantInterval> intervals) {
+    return intervals.stream()
+        .map(
+            i ->
+                i.key()
+                    + " "
+                    + i.from()
+                    + ".."
+                    + i.until()
+                    + " "
+                    + i.ending()
+                    + " granted "
+                    + i.grantedAt()
+                    + " events "
+                    + i.eventCount())
+        .sorted()
+        .toList();
+  }
+
+  private String cli(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    picocli.CommandLine cli = RootCommand.newCommandLine();
+    cli.setOut(new PrintWriter(out));
+    cli.setErr(new PrintWriter(err));
+    assertThat(cli.execute(args)).as(out + "\n" + err).isZero();
+    return out.toString();
+  }
+
+  /** A backfilled history (record time = event time) with a config file naming the topics. */
+  private Path history(Topics topics, String registryUrl) throws Exception {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", KafkaBroker.bootstrapServers()))) {
+      TopicProvisioner.ensure(admin, topics, 3, -1);
+    }
+    Instant t = Instant.parse("2026-03-10T03:00:00Z");
+    try (LoginPublisher publisher =
+        new LoginPublisher(
+            client(),
+            topics.logins(),
+            org.popbeforesmtp.registry.SerdeConfig.of(registryUrl).newClient(),
+            1000,
+            Duration.ofSeconds(30),
+            LoginPublisher.RecordTime.EVENT)) {
+      publisher.publishAll(
+          List.of(
+              TestEvents.login(t).setEventId("pop-1").setClientIp("198.51.100.23").build(),
+              TestEvents.login(t.plusSeconds(600))
+                  .setEventId("pop-2")
+                  .setClientIp("198.51.100.23")
+                  .setServerId("pop-02")
+                  .build(),
+              TestEvents.login(t.plusSeconds(700))
+                  .setEventId("bad-pw")
+                  .setClientIp("198.51.100.24")
+                  .setUsername("mallory")
+                  .setOutcome(Outcome.FAILURE)
+                  .build(),
+              TestEvents.login(t.plusSeconds(7200))
+                  .setEventId("pop-3")
+                  .setClientIp("2001:db8::7")
+                  .build()));
+    }
+    Path config = dir.resolve("processor.properties");
+    Files.writeString(
+        config,
+        "bootstrap.servers="
+            + KafkaBroker.bootstrapServers()
+            + "\nschema.registry.url="
+            + registryUrl
+            + "\ntopic.logins="
+            + topics.logins()
+            + "\ntopic.revocations="
+            + topics.revocations()
+            + "\nttl=30m\n");
+    return config;
+  }
+
+  @Test
+  void commandAnswersWhoLetAnAddressRelayAndExports() throws Exception {
+    Topics topics = Topics.defaults().withPrefix(KafkaBroker.unique("audit-cli") + ".");
+    Path config = history(topics, "mock://" + KafkaBroker.unique("audit-cli"));
+
+    String table =
+        cli(
+            "audit",
+            "ip",
+            "198.51.100.23",
+            "--config",
+            config.toString(),
+            "--at",
+            "2026-03-10T03:25:00Z");
+    assertThat(table)
+        .contains("rules: ttl=30m max-future-skew=2m ipv4-prefix-length=32")
+        .contains("read partition ")
+        .contains(
+            "ALLOWED at 2026-03-10T03:25:00.000Z: grant of 198.51.100.23 from"
+                + " 2026-03-10T03:00:00.000Z until 2026-03-10T03:40:00.000Z, by login pop-2 of"
+                + " alice (POP3 on pop-02 from 198.51.100.23 at 2026-03-10T03:10:00.000Z)")
+        .contains("opened    2026-03-10T03:00:00.000Z  pop-1");
+    System.out.println("AUDIT-IP-TABLE:\n" + table);
+
+    JsonNode boundary =
+        JSON.readTree(
+            cli(
+                "audit",
+                "ip",
+                "198.51.100.23",
+                "--config",
+                config.toString(),
+                "--at",
+                "2026-03-10T03:40:00Z",
+                "--format",
+                "json"));
+    assertThat(boundary.get("verdict").get("allowed").asBoolean()).as("at t+TTL").isFalse();
+    JsonNode lastMs =
+        JSON.readTree(
+            cli(
+                "audit",
+                "ip",
+                "198.51.100.23",
+                "--config",
+                config.toString(),
+                "--at",
+                "2026-03-10T03:39:59.999Z",
+                "--format",
+                "json"));
+    assertThat(lastMs.get("verdict").get("eventId").asText()).isEqualTo("pop-2");
+
+    String user =
+        cli("audit", "user", "alice", "--config", config.toString(), "--from", "2026-03-10");
+    assertThat(user).contains("198.51.100.23").contains("2001:db8::7").doesNotContain("mallory");
+    System.out.println("AUDIT-USER-TABLE:\n" + user);
+
+    Path csv = dir.resolve("march.csv");
+    cli(
+        "audit",
+        "export",
+        "--config",
+        config.toString(),
+        "--from",
+        "2026-03-01",
+        "--to",
+        "2026-04-01",
+        "--format",
+        "csv",
+        "--output",
+        csv.toString());
+    List<String> lines = Files.readAllLines(csv);
+    assertThat(lines.get(0)).startsWith("type,key,from,until,ending");
+    assertThat(lines.get(1)).startsWith("rules,").contains("ttl=30m");
+    assertThat(lines)
+        .anyMatch(
+            l ->
+                l.startsWith(
+                    "grant,198.51.100.23,2026-03-10T03:00:00.000Z,2026-03-10T03:40:00.000Z,expired"))
+        .anyMatch(l -> l.startsWith("grant,2001:db8::7,"))
+        .anyMatch(l -> l.startsWith("refusal,198.51.100.24,") && l.contains("not-successful"));
+    System.out.println("AUDIT-CSV:\n" + String.join("\n", lines));
+
+    String jsonl =
+        cli(
+            "audit",
+            "export",
+            "--config",
+            config.toString(),
+            "--from",
+            "2026-03-10T00:00:00Z",
+            "--to",
+            "2026-03-11T00:00:00Z",
+            "--format",
+            "jsonl");
+    assertThat(jsonl.lines().map(l -> l.substring(0, l.indexOf(','))))
+        .containsExactly(
+            "{\"type\":\"rules\"",
+            "{\"type\":\"refusal\"",
+            "{\"type\":\"grant\"",
+            "{\"type\":\"grant\"",
+            "{\"type\":\"summary\"");
+  }
+
+  @Test
+  void replaysAMillionEventsAndAnAddressFromOnePartition() throws Exception {
+    Topics topics = Topics.defaults().withPrefix(KafkaBroker.unique("audit-1m") + ".");
+    String registryUrl = "mock://" + KafkaBroker.unique("audit-1m");
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", KafkaBroker.bootstrapServers()))) {
+      TopicProvisioner.ensure(admin, topics, 6, -1);
+    }
+    int n = 1_000_000;
+    long start = Instant.parse("2026-03-01T00:00:00Z").toEpochMilli();
+    long span = Duration.ofDays(2).toMillis();
+    long produceStart = System.nanoTime();
+    try (LoginPublisher publisher =
+        new LoginPublisher(
+            client(),
+            topics.logins(),
+            org.popbeforesmtp.registry.SerdeConfig.of(registryUrl).newClient(),
+            200_000,
+            Duration.ofSeconds(60),
+            LoginPublisher.RecordTime.EVENT)) {
+      Random random = new Random(11);
+      List<LoginEvent> batch = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        long time = start + span * i / n;
+        batch.add(
+            TestEvents.login(Instant.ofEpochMilli(time))
+                .setEventId("m-" + i)
+                .setClientIp(
+                    "10."
+                        + random.nextInt(4)
+                        + "."
+                        + random.nextInt(256)
+                        + "."
+                        + random.nextInt(256))
+                .setUsername("user" + random.nextInt(50_000))
+                .setOutcome(random.nextInt(20) == 0 ? Outcome.FAILURE : Outcome.SUCCESS)
+                .build());
+        if (batch.size() == 20_000) {
+          publisher.publishAll(batch);
+          batch.clear();
+        }
+      }
+      publisher.publishAll(batch);
+    }
+    double produced = (System.nanoTime() - produceStart) / 1e9;
+    GrantPolicy policy = GrantPolicy.defaults();
+    long[] intervals = new long[1];
+    Audit.Report all;
+    Audit.Report one;
+    try (HistoryReader reader =
+        new HistoryReader(
+            client(), org.popbeforesmtp.registry.SerdeConfig.of(registryUrl).newClient())) {
+      await()
+          .atMost(Duration.ofMinutes(1))
+          .until(
+              () ->
+                  Audit.run(
+                              reader,
+                              policy,
+                              topics,
+                              new Audit.ForAddress("10.0.0.1"),
+                              0L,
+                              Long.MAX_VALUE,
+                              System.currentTimeMillis(),
+                              i -> {},
+                              r -> {},
+                              (read, total) -> {})
+                          .read()
+                          .partitionsRead()
+                      == 1);
+      all =
+          Audit.run(
+              reader,
+              policy,
+              topics,
+              new Audit.Everything(),
+              0L,
+              Long.MAX_VALUE,
+              System.currentTimeMillis(),
+              i -> intervals[0]++,
+              r -> {},
+              (read, total) -> {});
+      one =
+          Audit.run(
+              reader,
+              policy,
+              topics,
+              new Audit.ForAddress("10.1.2.3"),
+              0L,
+              Long.MAX_VALUE,
+              System.currentTimeMillis(),
+              i -> {},
+              r -> {},
+              (read, total) -> {});
+    }
+    System.out.printf(
+        "AUDIT-1M: produced %,d in %.1f s; export replay %,d records in %.1f s = %,.0f records/s,"
+            + " %,d intervals; single address: %,d records (1 of 6 partitions) in %.2f s%n",
+        n,
+        produced,
+        all.read().loginRecords(),
+        all.elapsedNanos() / 1e9,
+        all.rate(),
+        intervals[0],
+        one.read().loginRecords(),
+        one.elapsedNanos() / 1e9);
+    assertThat(all.read().loginRecords()).isEqualTo(n);
+    assertThat(all.read().undecodableCount()).isZero();
+    assertThat(one.read().partitionsRead()).isEqualTo(1);
+    assertThat(one.read().loginRecords()).isLessThan(n / 3);
+    assertThat(intervals[0]).isGreaterThan(100_000);
+  }
+}
