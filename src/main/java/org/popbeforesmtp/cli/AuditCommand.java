@@ -122,9 +122,9 @@ public final class AuditCommand implements Callable<Integer> {
       return null;
     }
 
-    /** Range start when --from is not given. */
-    long defaultFrom(Instant at) {
-      return at != null ? at.toEpochMilli() : 0L;
+    /** Range start when --from is not given: around {@code --at}, else the topic's start. */
+    long defaultFrom(Instant at, long ttl) {
+      return at != null ? at.toEpochMilli() - ttl : 0L;
     }
 
     @Override
@@ -133,7 +133,9 @@ public final class AuditCommand implements Callable<Integer> {
       ProcessorConfig config = options.config(env);
       Instant at = at(now);
       long start =
-          from == null ? defaultFrom(at) : Instants.parse("--from", from, now).toEpochMilli();
+          from == null
+              ? defaultFrom(at, config.policy().ttl().toMillis())
+              : Instants.parse("--from", from, now).toEpochMilli();
       long end;
       if (to != null) {
         end = Instants.parse("--to", to, now).toEpochMilli();

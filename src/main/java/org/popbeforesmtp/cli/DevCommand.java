@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.popbeforesmtp.config.Durations;
+import org.popbeforesmtp.runtime.ConfigSnippets;
 import org.popbeforesmtp.runtime.DevSchemaRegistry;
 import org.popbeforesmtp.runtime.DevStack;
 import org.popbeforesmtp.runtime.EdgeApp;
@@ -146,24 +147,18 @@ public final class DevCommand implements Callable<Integer> {
       out.printf("  %-" + width + "s  %s%n", row[0], row[1]);
     }
     out.println();
-    out.println("Postfix main.cf:");
-    out.println(
-        "  smtpd_relay_restrictions = permit_mynetworks, check_policy_service inet:127.0.0.1:"
-            + edge.policyPort()
-            + ", reject_unauth_destination");
-    out.println(
-        "  # or: check_client_access socketmap:inet:127.0.0.1:" + edge.socketmapPort() + ":grants");
+    out.println("Postfix main.cf (policy delegation):");
+    ConfigSnippets.postfixPolicy("127.0.0.1", edge.policyPort())
+        .forEach(l -> out.println("  " + l));
+    out.println("  # or, through the socketmap:");
+    ConfigSnippets.postfixSocketmap("127.0.0.1", edge.socketmapPort())
+        .forEach(l -> out.println("  # " + l));
     out.println();
-    out.println("Dovecot:");
-    out.println(
-        "  auth_policy_server_url = http://127.0.0.1:" + ingest.httpPort() + "/v1/dovecot-policy");
-    out.println("  auth_policy_hash_nonce = change-me");
-    out.println(
-        "  auth_policy_request_attributes = login=%{requested_username} remote=%{rip} protocol=%s"
-            + " session_id=%{session}");
-    out.println("  auth_policy_check_before_auth = no");
-    out.println("  auth_policy_check_after_auth = no");
-    out.println("  auth_policy_report_after_auth = yes");
+    out.println("Dovecot (conf.d/95-pop-before-smtp.conf):");
+    ConfigSnippets.dovecot(
+            "http://127.0.0.1:" + ingest.httpPort() + "/v1/dovecot-policy",
+            "<a long random string>")
+        .forEach(l -> out.println("  " + l));
     out.println();
     out.println("Try it from another terminal:");
     out.println(
@@ -173,6 +168,13 @@ public final class DevCommand implements Callable<Integer> {
             + registry.url()
             + " --user alice --ip 203.0.113.5");
     out.println("  curl http://127.0.0.1:" + edge.httpPort() + "/v1/check/203.0.113.5");
+    out.println(
+        "  java -jar target/pop-before-smtp.jar audit ip 203.0.113.5 --at -1m --bootstrap-servers "
+            + kafka.bootstrapServers()
+            + " --schema-registry-url "
+            + registry.url()
+            + " --ttl "
+            + Durations.format(processor.config().policy().ttl()));
     out.flush();
   }
 }

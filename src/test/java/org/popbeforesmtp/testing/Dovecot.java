@@ -73,7 +73,12 @@ public final class Dovecot implements AutoCloseable {
     conf =
         conf.replace("@BASE@", base.toString())
             .replace("@PORT@", Integer.toString(port))
-            .replace("@POLICY_URL@", policyUrl);
+            .replace(
+                "@POLICY_SNIPPET@",
+                String.join(
+                    "\n",
+                    org.popbeforesmtp.runtime.ConfigSnippets.dovecot(
+                        policyUrl, "pbs-test-nonce-0123456789")));
     Path confFile = base.resolve("dovecot.conf");
     Files.writeString(confFile, conf);
     Process process =

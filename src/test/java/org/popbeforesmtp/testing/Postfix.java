@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.popbeforesmtp.runtime.ConfigSnippets;
 
 /**
  * A real Postfix (Debian package) under a config directory of the test's own, on loopback: one
@@ -60,7 +61,13 @@ public final class Postfix implements AutoCloseable {
             "@POLICY_PORT@", Integer.toString(policyPort),
             "@SOCKETMAP_PORT@", Integer.toString(socketmapPort),
             "@SMTP_POLICY_PORT@", Integer.toString(smtpPolicy),
-            "@SMTP_SOCKETMAP_PORT@", Integer.toString(smtpSocketmap));
+            "@SMTP_SOCKETMAP_PORT@", Integer.toString(smtpSocketmap),
+            "@POLICY_SNIPPET@",
+                String.join("\n", ConfigSnippets.postfixPolicy("127.0.0.1", policyPort)),
+            // the socketmap variant on the second listener, under the name master.cf uses
+            "@SOCKETMAP_SNIPPET@",
+                String.join("\n", ConfigSnippets.postfixSocketmap("127.0.0.1", socketmapPort))
+                    .replace("smtpd_relay_restrictions", "test_socketmap_restrictions"));
     for (String name : List.of("main.cf", "master.cf")) {
       String text;
       try (InputStream in = Postfix.class.getResourceAsStream("/postfix/" + name)) {

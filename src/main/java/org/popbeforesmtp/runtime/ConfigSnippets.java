@@ -1,0 +1,49 @@
+package org.popbeforesmtp.runtime;
+
+import java.util.List;
+
+/**
+ * The Postfix and Dovecot configuration lines that point a mail server at this system. One source:
+ * {@code dev} prints them, the README shows them, and the end-to-end tests configure the real
+ * Postfix and Dovecot with exactly these lines.
+ */
+public final class ConfigSnippets {
+  private ConfigSnippets() {}
+
+  /** Postfix {@code main.cf}: policy delegation to the edge (the recommended hook). */
+  public static List<String> postfixPolicy(String host, int policyPort) {
+    return List.of(
+        "smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated,",
+        "    check_policy_service inet:" + host + ":" + policyPort + ", reject_unauth_destination",
+        "smtpd_policy_service_timeout = 3s");
+  }
+
+  /** Postfix {@code main.cf}: the same check through the edge's socketmap. */
+  public static List<String> postfixSocketmap(String host, int socketmapPort) {
+    return List.of(
+        "smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated,",
+        "    check_client_access socketmap:inet:"
+            + host
+            + ":"
+            + socketmapPort
+            + ":grants, reject_unauth_destination");
+  }
+
+  /**
+   * Dovecot (2.2.27+): report every authentication to the ingest endpoint, report only (a login
+   * never waits for us).
+   *
+   * @param nonce Dovecot's {@code auth_policy_hash_nonce} (any long random string)
+   */
+  public static List<String> dovecot(String ingestUrl, String nonce) {
+    return List.of(
+        "auth_policy_server_url = " + ingestUrl,
+        "auth_policy_hash_nonce = " + nonce,
+        "auth_policy_request_attributes = login=%{requested_username} remote=%{rip} protocol=%s"
+            + " session_id=%{session}",
+        "auth_policy_check_before_auth = no",
+        "auth_policy_check_after_auth = no",
+        "auth_policy_report_after_auth = yes",
+        "auth_policy_reject_on_fail = no");
+  }
+}
