@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.popbeforesmtp.config.Durations;
 import org.popbeforesmtp.runtime.ConfigSnippets;
+import org.popbeforesmtp.runtime.DemoFleet;
 import org.popbeforesmtp.runtime.DevSchemaRegistry;
 import org.popbeforesmtp.runtime.DevStack;
 import org.popbeforesmtp.runtime.EdgeApp;
@@ -46,6 +47,26 @@ public final class DevCommand implements Callable<Integer> {
   boolean fresh;
 
   @Mixin GrantOptions grant = new GrantOptions();
+
+  @Option(
+      names = "--demo",
+      description =
+          "Also run a simulated mail fleet (POP3/IMAP logins, a shared NAT, IPv6, failed"
+              + " passwords, SMTP gateways asking the policy server) with a live status line."
+              + " Without --ttl and --max-users-per-key it uses 30s and 5.")
+  boolean demo;
+
+  @Option(
+      names = "--demo-users",
+      defaultValue = "200",
+      description = "Simulated users (default ${DEFAULT-VALUE}).")
+  int demoUsers;
+
+  @Option(
+      names = "--demo-rate",
+      defaultValue = "20",
+      description = "Simulated logins per second (default ${DEFAULT-VALUE}).")
+  double demoRate;
 
   @Option(
       names = "--kafka-port",
@@ -97,6 +118,12 @@ public final class DevCommand implements Callable<Integer> {
     Map<String, String> grants = new LinkedHashMap<>();
     grant.putInto(grants);
     grants.values().removeIf(java.util.Objects::isNull);
+    DemoFleet.Settings demoSettings = null;
+    if (demo) {
+      demoSettings = new DemoFleet.Settings(demoUsers, demoRate, 42);
+      grants.putIfAbsent("ttl", "30s");
+      grants.putIfAbsent("max.users.per.key", "5");
+    }
     DevStack stack =
         DevStack.start(
             new DevStack.Settings(
@@ -111,7 +138,42 @@ public final class DevCommand implements Callable<Integer> {
                 socketmapPort,
                 grants));
     printTable(out, stack);
-    return Services.runUntilStopped(stack, "dev");
+    if (demoSettings == null) {
+      return Services.runUntilStopped(stack, "dev");
+    }
+    out.println();
+    out.println(
+        "demo fleet: "
+            + demoUsers
+            + " users, "
+            + demoRate
+            + " logins/s; shared NAT "
+            + DemoFleet.SHARED_NAT
+            + " (more than 5 users in a TTL: no grant)");
+    out.flush();
+    boolean terminal = ProgressBar.onTerminal();
+    long[] lines = {0};
+    DemoFleet fleet =
+        DemoFleet.start(
+            stack,
+            demoSettings,
+            line -> {
+              // a redrawn line on a terminal, a line every 10 s on a pipe
+              if (terminal) {
+                out.print("\r" + line + "  ");
+                out.flush();
+              } else if (lines[0]++ % 10 == 0) {
+                out.println(line);
+                out.flush();
+              }
+            });
+    return Services.runUntilStopped(
+        () -> {
+          try (stack) {
+            fleet.close();
+          }
+        },
+        "dev");
   }
 
   private void printTable(PrintWriter out, DevStack stack) {

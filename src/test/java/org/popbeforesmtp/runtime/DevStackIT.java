@@ -109,4 +109,42 @@ class DevStackIT {
                       .contains("\"username\":\"bob\""));
     }
   }
+
+  @Test
+  void demoFleetMakesGrantsAppearAndKeepsTheSharedNatClosed() throws Exception {
+    try (DevStack stack =
+            DevStack.start(
+                new DevStack.Settings(
+                    dir.resolve("demo"),
+                    true,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    Map.of("ttl", "30s", "max.users.per.key", "5")));
+        DemoFleet fleet =
+            DemoFleet.start(stack, new DemoFleet.Settings(200, 50, 42), status::add)) {
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> stack.edge().cache().size() > 20 && fleet.answers() > 50);
+      await().atMost(Duration.ofSeconds(5)).until(() -> !status.isEmpty());
+      assertThat(status.get(status.size() - 1))
+          .contains("logins/s")
+          .contains("live grants")
+          .contains("policy OK");
+      assertThat(fleet.logins()).isPositive();
+      // 30 of the 200 users share the NAT address: past the cap of 5 it grants nothing
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> !stack.edge().cache().check(DemoFleet.SHARED_NAT).granted());
+      Thread.sleep(3000);
+      assertThat(stack.edge().cache().check(DemoFleet.SHARED_NAT).granted()).isFalse();
+    }
+  }
+
+  private final java.util.List<String> status =
+      java.util.Collections.synchronizedList(new java.util.ArrayList<>());
 }
