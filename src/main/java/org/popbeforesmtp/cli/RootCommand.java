@@ -28,6 +28,7 @@ import picocli.CommandLine.Spec;
       ImportCommand.class,
       AuditCommand.class,
       DevCommand.class,
+      BenchCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class RootCommand implements Callable<Integer> {

@@ -54,7 +54,7 @@ class AuditIT {
   void replayFindsTheIntervalsTheLiveProcessorPublished() throws Exception {
     try (ProcessorFixture f = new ProcessorFixture();
         ProcessorApp app =
-            ProcessorApp.start(f.config(dir.resolve("state"), Map.of("ttl", "8s")))) {
+            ProcessorApp.start(f.config(dir.resolve("state"), Map.of("ttl", "20s")))) {
       await()
           .atMost(Duration.ofSeconds(60))
           .until(() -> app.streams().state() == KafkaStreams.State.RUNNING);
@@ -62,9 +62,9 @@ class AuditIT {
       Random random = new Random(7);
       int events = 0;
       // Replay runs each login at its arrival, the live processor at its processing time: they
-      // agree while the processor keeps up within the slack the history leaves. So each address
-      // logs in in bursts (1-5 logins within a second, out of order, 10% failed), and bursts of
-      // one address are further apart than TTL + any plausible processing lag.
+      // agree while the processor lags less than the slack the history leaves (here 19 s: logins
+      // at most 1 s old, TTL 20 s). So each address logs in in bursts (1-5 logins within a
+      // second, out of order, 10% failed), and bursts of one address are 25 s apart.
       try (LoginPublisher publisher =
           new LoginPublisher(
               client(), config.topics().logins(), f.registry, 100_000, Duration.ofSeconds(30))) {
@@ -90,13 +90,13 @@ class AuditIT {
             }
           }
           await().atMost(Duration.ofSeconds(30)).until(() -> publisher.queued() == 0);
-          Thread.sleep(Math.max(0, burst + 15_000 - System.currentTimeMillis()));
+          Thread.sleep(Math.max(0, burst + 25_000 - System.currentTimeMillis()));
         }
       }
       // the last round's grants have expired and their tombstones are out
       long end = System.currentTimeMillis();
       List<GrantInterval> live = new ArrayList<>();
-      GrantTimeline timeline = new GrantTimeline(8_000, 0L, live::add);
+      GrantTimeline timeline = new GrantTimeline(20_000, 0L, live::add);
       List<ConsumerRecord<String, RelayGrant>> records = f.grants(Duration.ofSeconds(5));
       for (ConsumerRecord<String, RelayGrant> r : records) {
         if (r.value() == null) {

@@ -1,0 +1,301 @@
+package org.popbeforesmtp.bench;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.popbeforesmtp.avro.LoginEvent;
+import org.popbeforesmtp.avro.LoginKind;
+import org.popbeforesmtp.avro.Outcome;
+import org.popbeforesmtp.avro.Protocol;
+import org.popbeforesmtp.config.ConfigSources;
+import org.popbeforesmtp.config.ProcessorConfig;
+import org.popbeforesmtp.config.Topics;
+import org.popbeforesmtp.ingest.LoginPublisher;
+import org.popbeforesmtp.query.GrantJson;
+import org.popbeforesmtp.registry.SchemaRegistryClient;
+import org.popbeforesmtp.registry.SerdeConfig;
+import org.popbeforesmtp.runtime.EmbeddedKafka;
+import org.popbeforesmtp.runtime.ProcessorApp;
+import org.popbeforesmtp.runtime.TopicProvisioner;
+
+/**
+ * The benchmark harness: an embedded broker on loopback, an in-memory registry, the scenarios run
+ * one after another, each printing a table and writing JSON (figures plus the machine: cores, JVM,
+ * heap, Kafka version, settings). Everything stops by itself.
+ */
+public final class Bench implements AutoCloseable {
+  /** The scenario names, in run order. */
+  public static final List<String> SCENARIOS =
+      List.of(
+          "processor-throughput",
+          "login-to-edge",
+          "policy-server",
+          "edge-memory",
+          "audit-replay",
+          "tail-agent");
+
+  /**
+   * @param quick the small sizes (CI keeps the harness alive with them)
+   * @param workDir broker data and state, deleted at the end
+   * @param outputDir where the JSON goes
+   */
+  public record Settings(
+      boolean quick, Path workDir, Path outputDir, List<String> scenarios, PrintWriter out) {}
+
+  final Settings settings;
+  final EmbeddedKafka kafka;
+  final Admin admin;
+  final String registryUrl = "mock://bench-" + UUID.randomUUID();
+  final SchemaRegistryClient registry = SerdeConfig.of(registryUrl).newClient();
+  private int topicCounter;
+
+  private Bench(Settings settings) throws IOException {
+    this.settings = settings;
+    Files.createDirectories(settings.workDir());
+    Files.createDirectories(settings.outputDir());
+    this.kafka = EmbeddedKafka.start(settings.workDir().resolve("kafka"), 0, Map.of());
+    this.admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()));
+  }
+
+  /** Runs the chosen scenarios; returns their results. */
+  public static List<ObjectNode> run(Settings settings) throws Exception {
+    long started = System.nanoTime();
+    List<ObjectNode> all = new ArrayList<>();
+    try (Bench bench = new Bench(settings)) {
+      PrintWriter out = settings.out();
+      out.println("# pop-before-smtp bench" + (settings.quick() ? " --quick" : ""));
+      out.println();
+      out.println(machine().toString());
+      out.flush();
+      Scenarios scenarios = new Scenarios(bench);
+      for (String name : settings.scenarios()) {
+        long t = System.nanoTime();
+        out.println();
+        out.println("running " + name + "...");
+        out.flush();
+        Result r = scenarios.run(name);
+        r.json.set("machine", machine());
+        r.json.put("quick", settings.quick());
+        r.json.put("seconds", (System.nanoTime() - t) / 1e9);
+        r.print(out);
+        Files.writeString(
+            settings.outputDir().resolve(name + ".json"),
+            GrantJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(r.json));
+        all.add(r.json);
+      }
+      out.println();
+      out.printf(
+          Locale.ROOT,
+          "all scenarios done in %.0f s; JSON in %s%n",
+          (System.nanoTime() - started) / 1e9,
+          settings.outputDir());
+      out.flush();
+    }
+    return all;
+  }
+
+  /** Cores, JVM, heap, Kafka version: what every figure depends on. */
+  static ObjectNode machine() {
+    Runtime rt = Runtime.getRuntime();
+    return GrantJson.mapper()
+        .createObjectNode()
+        .put("cores", rt.availableProcessors())
+        .put("jvm", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"))
+        .put("maxHeapMb", rt.maxMemory() / (1024 * 1024))
+        .put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"))
+        .put("kafka", kafkaVersion())
+        .put("gc", gcNames());
+  }
+
+  private static String kafkaVersion() {
+    Properties p = new Properties();
+    try (var in = Bench.class.getResourceAsStream("/pop-before-smtp-version.properties")) {
+      if (in != null) {
+        p.load(in);
+      }
+    } catch (IOException e) {
+      return "unknown";
+    }
+    return p.getProperty("kafka.version", "unknown");
+  }
+
+  private static String gcNames() {
+    List<String> names = new ArrayList<>();
+    ManagementFactory.getGarbageCollectorMXBeans().forEach(b -> names.add(b.getName()));
+    return String.join(", ", names);
+  }
+
+  Properties client() {
+    Properties p = new Properties();
+    p.put("bootstrap.servers", kafka.bootstrapServers());
+    return p;
+  }
+
+  /** Fresh topics for one measurement. */
+  Topics topics(String name, int partitions) {
+    Topics t = Topics.defaults().withPrefix("bench-" + name + "-" + (++topicCounter) + ".");
+    TopicProvisioner.ensure(admin, t, partitions, 1);
+    // producing before every partition has its leader makes the first batches retry
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    List<String> names = List.of(t.logins(), t.grants(), t.revocations(), t.deadLetters());
+    while (true) {
+      try {
+        boolean led =
+            admin.describeTopics(names).allTopicNames().get().values().stream()
+                .flatMap(d -> d.partitions().stream())
+                .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+        if (led) {
+          return t;
+        }
+      } catch (ExecutionException e) {
+        // not yet known to the broker's metadata
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("topics " + names + " have no leaders after 30 s");
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+
+  /** Address {@code i} of a pool: 80% IPv4 (10.0.0.0/8), 20% IPv6 (2001:db8::/32). */
+  static String address(int i) {
+    if (i % 5 == 4) {
+      return "2001:db8:" + Integer.toHexString(i >>> 16) + "::" + Integer.toHexString(i & 0xffff);
+    }
+    return "10." + ((i >>> 16) & 0xff) + "." + ((i >>> 8) & 0xff) + "." + (i & 0xff);
+  }
+
+  /**
+   * A realistic login: one of {@code users}, from one of {@code addresses} (so addresses repeat
+   * within the TTL), 5% failed, 3 of 4 POP3, dated up to 10 minutes back.
+   */
+  static LoginEvent login(Random random, long n, int users, int addresses, long now) {
+    return LoginEvent.newBuilder()
+        .setEventId("bench-" + n)
+        .setEventTime(Instant.ofEpochMilli(now - random.nextInt(600_000)))
+        .setClientIp(address(random.nextInt(addresses)))
+        .setUsername("user" + random.nextInt(users))
+        .setProtocol(random.nextInt(4) == 0 ? Protocol.IMAP : Protocol.POP3)
+        .setKind(LoginKind.LOGIN)
+        .setOutcome(random.nextInt(20) == 0 ? Outcome.FAILURE : Outcome.SUCCESS)
+        .setServerId("pop-" + random.nextInt(8))
+        .setSource("bench")
+        .setSessionId(null)
+        .build();
+  }
+
+  /** Writes {@code n} logins, acknowledged; returns events/s of the producer. */
+  double produceLogins(String topic, int n, int users, int addresses, long seed) throws Exception {
+    Random random = new Random(seed);
+    long now = System.currentTimeMillis();
+    long t = System.nanoTime();
+    try (LoginPublisher publisher =
+        new LoginPublisher(client(), topic, registry, 1, Duration.ofMinutes(2))) {
+      List<LoginEvent> batch = new ArrayList<>(20_000);
+      for (int i = 0; i < n; i++) {
+        batch.add(login(random, i, users, addresses, now));
+        if (batch.size() == 20_000) {
+          publisher.publishAll(batch);
+          batch.clear();
+        }
+      }
+      publisher.publishAll(batch);
+    }
+    return n / ((System.nanoTime() - t) / 1e9);
+  }
+
+  /** A processor on {@code topics} with its own application id and state. */
+  ProcessorApp processor(
+      Topics topics, String appId, Map<String, String> settings, Map<String, String> streams)
+      throws IOException {
+    Map<String, String> p = new LinkedHashMap<>(settings);
+    p.put("bootstrap.servers", kafka.bootstrapServers());
+    p.put("schema.registry.url", registryUrl);
+    p.put("application.id", appId);
+    p.put(
+        "state.dir",
+        Files.createDirectories(settings().workDir().resolve("state-" + appId)).toString());
+    p.put("http.host", "127.0.0.1");
+    p.put("http.port", "0");
+    p.put("advertised.host", "127.0.0.1");
+    p.put("replication.factor", "1");
+    p.put("topic.logins", topics.logins());
+    p.put("topic.grants", topics.grants());
+    p.put("topic.revocations", topics.revocations());
+    p.put("topic.dead.letters", topics.deadLetters());
+    Map<String, String> s = new LinkedHashMap<>(streams);
+    s.putIfAbsent("num.standby.replicas", "0");
+    return ProcessorApp.start(
+        ProcessorConfig.from(
+            ConfigSources.load(
+                ProcessorConfig.SETTINGS, ProcessorConfig.DEFAULTS, null, Map.of(), p, s)));
+  }
+
+  /** A progress line for the person waiting. */
+  void progress(String line) {
+    settings.out().println(line);
+    settings.out().flush();
+  }
+
+  Settings settings() {
+    return settings;
+  }
+
+  /** Records of {@code topic} not yet committed by group {@code appId}. */
+  long uncommitted(String appId, String topic) throws Exception {
+    Map<TopicPartition, OffsetAndMetadata> committed =
+        admin.listConsumerGroupOffsets(appId).partitionsToOffsetAndMetadata().get();
+    Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new LinkedHashMap<>();
+    admin
+        .describeTopics(List.of(topic))
+        .allTopicNames()
+        .get()
+        .get(topic)
+        .partitions()
+        .forEach(
+            p ->
+                latest.put(
+                    new TopicPartition(topic, p.partition()),
+                    org.apache.kafka.clients.admin.OffsetSpec.latest()));
+    long behind = 0;
+    for (var e : admin.listOffsets(latest).all().get().entrySet()) {
+      OffsetAndMetadata o = committed.get(e.getKey());
+      behind += e.getValue().offset() - (o == null ? 0 : o.offset());
+    }
+    return behind;
+  }
+
+  @Override
+  public void close() throws IOException {
+    admin.close(Duration.ofSeconds(5));
+    kafka.close();
+    try (var paths = Files.walk(settings.workDir())) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+}

@@ -1,0 +1,880 @@
+package org.popbeforesmtp.bench;
+
+import java.io.IOException;
+import java.io.Writer;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.popbeforesmtp.audit.Audit;
+import org.popbeforesmtp.audit.HistoryReader;
+import org.popbeforesmtp.avro.LoginEvent;
+import org.popbeforesmtp.avro.LoginKind;
+import org.popbeforesmtp.avro.Outcome;
+import org.popbeforesmtp.avro.Protocol;
+import org.popbeforesmtp.avro.RelayGrant;
+import org.popbeforesmtp.config.ConfigSources;
+import org.popbeforesmtp.config.EdgeConfig;
+import org.popbeforesmtp.config.IngestConfig;
+import org.popbeforesmtp.config.Topics;
+import org.popbeforesmtp.edge.GrantCache;
+import org.popbeforesmtp.edge.GrantTable;
+import org.popbeforesmtp.grants.GrantPolicy;
+import org.popbeforesmtp.ingest.LogFollower;
+import org.popbeforesmtp.ingest.LogShipper;
+import org.popbeforesmtp.ingest.LoginLogParser;
+import org.popbeforesmtp.ingest.LoginPublisher;
+import org.popbeforesmtp.net.IpPrefix;
+import org.popbeforesmtp.registry.AvroSerializer;
+import org.popbeforesmtp.runtime.EdgeApp;
+import org.popbeforesmtp.runtime.IngestApp;
+import org.popbeforesmtp.runtime.ProcessorApp;
+
+/** The scenarios of the bench command. */
+final class Scenarios {
+  private final Bench bench;
+  private final boolean quick;
+  private Topics history;
+  private int historySize;
+
+  Scenarios(Bench bench) {
+    this.bench = bench;
+    this.quick = bench.settings().quick();
+  }
+
+  Result run(String name) throws Exception {
+    return switch (name) {
+      case "processor-throughput" -> processorThroughput();
+      case "login-to-edge" -> loginToEdge();
+      case "policy-server" -> policyServer();
+      case "edge-memory" -> edgeMemory();
+      case "audit-replay" -> auditReplay();
+      case "tail-agent" -> tailAgent();
+      default ->
+          throw new IllegalArgumentException(
+              "unknown scenario '" + name + "': one of " + Bench.SCENARIOS);
+    };
+  }
+
+  private static String f0(double v) {
+    return String.format(Locale.ROOT, "%,.0f", v);
+  }
+
+  private static String f1(double v) {
+    return String.format(Locale.ROOT, "%,.1f", v);
+  }
+
+  // ---------------------------------------------------------------- 1. processor throughput
+
+  /** Logins pre-loaded, then a processor started on them: events/s until it has caught up. */
+  private Result processorThroughput() throws Exception {
+    Result r =
+        new Result(
+            "processor-throughput",
+            "events",
+            "addresses",
+            "guarantee",
+            "events/s",
+            "live grants",
+            "catch-up s");
+    int[] sizes = quick ? new int[] {50_000} : new int[] {100_000, 400_000};
+    int repeats = quick ? 1 : 3;
+    for (int n : sizes) {
+      for (int addresses : quick || n != sizes[0] ? new int[] {n / 4} : new int[] {n / 4, n / 40}) {
+        Topics topics = bench.topics("throughput", 3);
+        double produced = bench.produceLogins(topics.logins(), n, 50_000, addresses, n);
+        if (history == null || n > historySize) {
+          history = topics;
+          historySize = n;
+        }
+        for (String guarantee : new String[] {"exactly_once_v2", "at_least_once"}) {
+          int runs = n != sizes[0] || addresses != n / 4 ? 1 : repeats;
+          if (n != sizes[0] && !guarantee.equals("exactly_once_v2")) {
+            continue;
+          }
+          double[] rates = new double[runs];
+          double live = 0;
+          double seconds = 0;
+          for (int run = 0; run < runs; run++) {
+            String app = "bench-" + guarantee.replace('_', '-') + "-" + shortId();
+            long t = System.nanoTime();
+            try (ProcessorApp p =
+                bench.processor(
+                    topics, app, Map.of("ttl", "30m"), Map.of("processing.guarantee", guarantee))) {
+              long first = 0;
+              double firstDone = 0;
+              long nextReport = System.nanoTime() + 5_000_000_000L;
+              while (true) {
+                // records the stream threads processed (independent of commit timing)
+                double done = processed(p);
+                if (first == 0 && done > 0) {
+                  first = System.nanoTime();
+                  firstDone = done;
+                }
+                if (System.nanoTime() > nextReport) {
+                  nextReport += 5_000_000_000L;
+                  bench.progress(
+                      String.format(
+                          Locale.ROOT,
+                          "  %s: %,.0f of %,d events processed after %.0f s",
+                          guarantee,
+                          done,
+                          n,
+                          (System.nanoTime() - t) / 1e9));
+                }
+                if (done >= n) {
+                  break;
+                }
+                if (System.nanoTime() - t > Duration.ofMinutes(quick ? 2 : 10).toNanos()) {
+                  throw new IllegalStateException(
+                      "processor did not catch up on " + n + " events in time");
+                }
+                Thread.sleep(50);
+              }
+              long end = System.nanoTime();
+              // from the first commit on: start-up (topic checks, rebalance) is not throughput
+              rates[run] = (n - firstDone) / Math.max(1e-3, (end - first) / 1e9);
+              seconds = (end - t) / 1e9;
+              live = liveGrants(p);
+            }
+          }
+          Stats.Repeated rate = Stats.repeated(rates);
+          r.row(f0(n), f0(addresses), guarantee, rate.show("%,.0f"), f0(live), f1(seconds));
+          r.figure("eventsPerSecond", rate.median());
+          r.figure("eventsPerSecondMin", rate.min());
+          r.figure("eventsPerSecondMax", rate.max());
+          r.figure("producerEventsPerSecond", produced);
+        }
+      }
+    }
+    r.note(
+        "Rate counted from the first record the stream thread processed to the last (start-up"
+            + " excluded), from Streams' process-total; broker, producer and processor share this"
+            + " machine's cores. 3 partitions, one stream thread, commit interval 100 ms.");
+    return r;
+  }
+
+  private static String shortId() {
+    return java.util.UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  /** Records processed by the processor's stream threads so far. */
+  private static double processed(ProcessorApp p) {
+    double sum = 0;
+    for (var e : p.streams().metrics().entrySet()) {
+      if (e.getKey().name().equals("process-total")
+          && e.getKey().group().equals("stream-thread-metrics")) {
+        sum += ((Number) e.getValue().metricValue()).doubleValue();
+      }
+    }
+    return sum;
+  }
+
+  private static double liveGrants(ProcessorApp p) {
+    try {
+      HttpResponse<String> m =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(
+                          URI.create("http://127.0.0.1:" + p.httpPort() + "/metrics"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+      for (String line : m.body().split("\n")) {
+        if (line.startsWith("pop_before_smtp_grants_live ")) {
+          return Double.parseDouble(line.substring(line.indexOf(' ') + 1));
+        }
+      }
+    } catch (IOException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return -1;
+  }
+
+  // ---------------------------------------------------------------- 2. login to edge
+
+  /** Publish at a fixed rate; per event the time until the edge cache holds its grant. */
+  private Result loginToEdge() throws Exception {
+    Result r =
+        new Result(
+            "login-to-edge",
+            "path",
+            "rate/s",
+            "events",
+            "p50 ms",
+            "p99 ms",
+            "p99.9 ms",
+            "max ms",
+            "generator CPU");
+    Topics topics = bench.topics("latency", 3);
+    try (ProcessorApp p =
+            bench.processor(topics, "bench-latency-" + shortId(), Map.of("ttl", "30m"), Map.of());
+        GrantCache edge =
+            new GrantCache(
+                    bench.client(),
+                    topics.grants(),
+                    bench.registry,
+                    Clock.systemUTC(),
+                    Duration.ZERO)
+                .start()) {
+      awaitReady(p, edge);
+      int seconds = quick ? 4 : 15;
+      int[] rates = quick ? new int[] {1000} : new int[] {1000, 10_000};
+      int base = 0;
+      for (int rate : rates) {
+        try (LoginPublisher publisher =
+            new LoginPublisher(
+                bench.client(), topics.logins(), bench.registry, 200_000, Duration.ofMinutes(1))) {
+          Probe probe = new Probe(edge);
+          int start = base;
+          Measured m =
+              fixedRate(
+                  rate,
+                  seconds,
+                  i -> {
+                    String ip = Bench.address(start + i);
+                    probe.expect(ip);
+                    publisher.submit(event(ip, "lat-" + (start + i)));
+                  });
+          base += rate * seconds;
+          Stats.Percentiles pc = probe.finish(Duration.ofSeconds(30));
+          latencyRow(r, "LoginPublisher → edge", rate, pc, m.generatorCpu());
+        }
+      }
+      // via the Dovecot ingest endpoint: HTTP report → edge
+      try (IngestApp ingest = ingest(topics)) {
+        int rate = quick ? 200 : 1000;
+        HttpClient http = HttpClient.newBuilder().executor(Runnable::run).build();
+        URI uri =
+            URI.create(
+                "http://127.0.0.1:" + ingest.httpPort() + "/v1/dovecot-policy?command=report");
+        Probe probe = new Probe(edge);
+        int start = base;
+        Measured m =
+            fixedRate(
+                rate,
+                seconds,
+                i -> {
+                  String ip = Bench.address(start + i);
+                  probe.expect(ip);
+                  http.sendAsync(
+                      HttpRequest.newBuilder(uri)
+                          .POST(
+                              HttpRequest.BodyPublishers.ofString(
+                                  "{\"login\":\"u"
+                                      + i
+                                      + "\",\"remote\":\""
+                                      + ip
+                                      + "\",\"protocol\":\"pop3\",\"success\":true,"
+                                      + "\"session_id\":\"s"
+                                      + (start + i)
+                                      + "\"}"))
+                          .build(),
+                      HttpResponse.BodyHandlers.discarding());
+                });
+        Stats.Percentiles pc = probe.finish(Duration.ofSeconds(30));
+        latencyRow(r, "Dovecot HTTP report → edge", rate, pc, m.generatorCpu());
+      }
+    }
+    r.note(
+        "Per event: from the moment it is handed to the publisher (or the HTTP request is sent)"
+            + " until GrantCache.check(ip) says granted, probed every millisecond. Processor with"
+            + " exactly_once_v2 (commit interval 100 ms: a grant becomes visible to read_committed"
+            + " readers at the transaction commit).");
+    return r;
+  }
+
+  private static void latencyRow(
+      Result r, String path, int rate, Stats.Percentiles pc, double cpu) {
+    r.row(
+        path,
+        f0(rate),
+        f0(pc.count()),
+        f1(pc.p50() / 1e6),
+        f1(pc.p99() / 1e6),
+        f1(pc.p999() / 1e6),
+        f1(pc.max() / 1e6),
+        String.format(Locale.ROOT, "%.0f%%", cpu * 100));
+    r.figure("p50Ms", pc.p50() / 1e6);
+    r.figure("p99Ms", pc.p99() / 1e6);
+    r.figure("p999Ms", pc.p999() / 1e6);
+    r.figure("maxMs", pc.max() / 1e6);
+    r.figure("generatorCpu", cpu);
+  }
+
+  private static LoginEvent event(String ip, String id) {
+    return LoginEvent.newBuilder()
+        .setEventId(id)
+        .setEventTime(Instant.now())
+        .setClientIp(ip)
+        .setUsername("bench")
+        .setProtocol(Protocol.POP3)
+        .setKind(LoginKind.LOGIN)
+        .setOutcome(Outcome.SUCCESS)
+        .setServerId("bench")
+        .setSource("bench")
+        .setSessionId(null)
+        .build();
+  }
+
+  private IngestApp ingest(Topics topics) {
+    Map<String, String> i = new java.util.LinkedHashMap<>();
+    i.put("bootstrap.servers", bench.kafka.bootstrapServers());
+    i.put("schema.registry.url", bench.registryUrl);
+    i.put("http.port", "0");
+    i.put("server.id", "bench");
+    i.put("topic.logins", topics.logins());
+    return IngestApp.start(
+        IngestConfig.from(
+            ConfigSources.load(
+                IngestConfig.SETTINGS, IngestConfig.DEFAULTS, null, Map.of(), i, Map.of())));
+  }
+
+  private static void awaitReady(ProcessorApp p, GrantCache edge) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+    while (p.streams().state() != KafkaStreams.State.RUNNING || !edge.isReady()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("processor or edge not ready within a minute");
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  /** Watches the edge for expected addresses and records how long each took to appear. */
+  static final class Probe {
+    private final GrantCache edge;
+    private final Map<String, Long> pending = new ConcurrentHashMap<>();
+    private final long[] latencies = new long[2_000_000];
+    private int count;
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final Thread thread;
+
+    Probe(GrantCache edge) {
+      this.edge = edge;
+      this.thread = new Thread(this::loop, "bench-probe");
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    void expect(String ip) {
+      pending.put(ip, System.nanoTime());
+    }
+
+    private void loop() {
+      while (running.get() || !pending.isEmpty()) {
+        Iterator<Map.Entry<String, Long>> it = pending.entrySet().iterator();
+        while (it.hasNext()) {
+          Map.Entry<String, Long> e = it.next();
+          if (edge.check(e.getKey()).granted()) {
+            long now = System.nanoTime();
+            synchronized (this) {
+              if (count < latencies.length) {
+                latencies[count++] = now - e.getValue();
+              }
+            }
+            it.remove();
+          }
+        }
+        LockSupport.parkNanos(1_000_000);
+      }
+    }
+
+    Stats.Percentiles finish(Duration wait) throws InterruptedException {
+      long deadline = System.nanoTime() + wait.toNanos();
+      while (!pending.isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      running.set(false);
+      pending.clear();
+      thread.join(5000);
+      synchronized (this) {
+        return Stats.percentiles(latencies, count);
+      }
+    }
+  }
+
+  interface Action {
+    void run(int i) throws Exception;
+  }
+
+  record Measured(int sent, double generatorCpu) {}
+
+  /** Calls {@code action} {@code rate} times a second for {@code seconds}, paced by the clock. */
+  static Measured fixedRate(int rate, int seconds, Action action) throws Exception {
+    ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+    long cpu0 = mx.getCurrentThreadCpuTime();
+    long t0 = System.nanoTime();
+    int total = rate * seconds;
+    for (int i = 0; i < total; i++) {
+      long due = t0 + (long) i * 1_000_000_000L / rate;
+      long wait = due - System.nanoTime();
+      if (wait > 0) {
+        LockSupport.parkNanos(wait);
+      }
+      action.run(i);
+    }
+    double wall = System.nanoTime() - t0;
+    return new Measured(total, (mx.getCurrentThreadCpuTime() - cpu0) / wall);
+  }
+
+  // ---------------------------------------------------------------- 3. policy server
+
+  private Result policyServer() throws Exception {
+    Result r =
+        new Result(
+            "policy-server",
+            "protocol",
+            "connections",
+            "requests/s",
+            "p50 ms",
+            "p99 ms",
+            "p99.9 ms",
+            "max ms",
+            "generator CPU");
+    Topics topics = bench.topics("policy", 3);
+    int grants = quick ? 20_000 : 100_000;
+    produceGrants(topics.grants(), grants, Duration.ofHours(2));
+    try (EdgeApp edge = edge(topics)) {
+      long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+      while (!edge.cache().isReady() && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      int seconds = quick ? 2 : 8;
+      for (PolicyLoad.Protocol protocol : PolicyLoad.Protocol.values()) {
+        for (int k : new int[] {10, 100, 1000}) {
+          PolicyLoad.Outcome o =
+              PolicyLoad.run(
+                  protocol,
+                  protocol == PolicyLoad.Protocol.POLICY ? edge.policyPort() : edge.socketmapPort(),
+                  k,
+                  Duration.ofSeconds(seconds),
+                  grants);
+          Stats.Percentiles pc = o.latencies();
+          r.row(
+              protocol.name().toLowerCase(Locale.ROOT),
+              f0(k),
+              f0(o.requestsPerSecond()),
+              String.format(Locale.ROOT, "%.3f", pc.p50() / 1e6),
+              String.format(Locale.ROOT, "%.3f", pc.p99() / 1e6),
+              String.format(Locale.ROOT, "%.3f", pc.p999() / 1e6),
+              f1(pc.max() / 1e6),
+              String.format(Locale.ROOT, "%.0f%%", o.generatorCpu() * 100));
+          r.figure("requestsPerSecond", o.requestsPerSecond());
+          r.figure("p50Ms", pc.p50() / 1e6);
+          r.figure("p99Ms", pc.p99() / 1e6);
+          r.figure("p999Ms", pc.p999() / 1e6);
+          r.figure("errors", o.errors());
+          if (o.wrongAnswers() > 0) {
+            throw new IllegalStateException(o.wrongAnswers() + " wrong answers from the edge");
+          }
+        }
+      }
+    }
+    r.note(
+        "Closed loop: each connection sends its next request when the answer arrives (like"
+            + " smtpd), half for granted addresses, half not; every answer is checked. One Netty"
+            + " client event loop; the edge uses two. "
+            + grants
+            + " grants in the cache.");
+    return r;
+  }
+
+  private EdgeApp edge(Topics topics) throws InterruptedException {
+    Map<String, String> e = new java.util.LinkedHashMap<>();
+    e.put("bootstrap.servers", bench.kafka.bootstrapServers());
+    e.put("schema.registry.url", bench.registryUrl);
+    e.put("topic.grants", topics.grants());
+    e.put("policy.port", "0");
+    e.put("socketmap.port", "0");
+    e.put("http.port", "0");
+    return EdgeApp.start(
+        EdgeConfig.from(
+            ConfigSources.load(
+                EdgeConfig.SETTINGS, EdgeConfig.DEFAULTS, null, Map.of(), e, Map.of())));
+  }
+
+  /** Writes grants for addresses 0..n-1 of the pool, expiring after {@code ttl}. */
+  private void produceGrants(String topic, int n, Duration ttl) throws Exception {
+    Instant now = Instant.now();
+    try (KafkaProducer<String, RelayGrant> producer =
+        new KafkaProducer<>(
+            producerProps(),
+            new StringSerializer(),
+            new AvroSerializer<>(RelayGrant.class, bench.registry, true))) {
+      for (int i = 0; i < n; i++) {
+        String ip = Bench.address(i);
+        producer.send(
+            new ProducerRecord<>(
+                topic,
+                ip,
+                RelayGrant.newBuilder()
+                    .setKey(ip)
+                    .setClientIp(ip)
+                    .setUsername("user" + i)
+                    .setGrantedAt(now)
+                    .setLastEventAt(now)
+                    .setExpiresAt(now.plus(ttl))
+                    .setEventId("g-" + i)
+                    .setProtocol(Protocol.POP3)
+                    .setServerId("bench")
+                    .setEventCount(1)
+                    .build()));
+      }
+      producer.flush();
+    }
+  }
+
+  private Properties producerProps() {
+    Properties p = bench.client();
+    p.put("linger.ms", "10");
+    p.put("batch.size", Integer.toString(256 * 1024));
+    p.put("compression.type", "lz4");
+    return p;
+  }
+
+  // ---------------------------------------------------------------- 4. edge memory
+
+  private Result edgeMemory() throws Exception {
+    Result r = new Result("edge-memory", "grants", "heap bytes/grant", "table bytes/grant", "load");
+    for (int n : quick ? new int[] {1_000_000} : new int[] {1_000_000, 10_000_000}) {
+      List<IpPrefix> keys = new ArrayList<>(0);
+      long before = usedHeap();
+      GrantTable table = new GrantTable();
+      long expires = System.currentTimeMillis() + 3_600_000;
+      for (int i = 0; i < n; i++) {
+        table.put(IpPrefix.parse(Bench.address(i)), expires);
+      }
+      long after = usedHeap();
+      r.row(
+          f0(n),
+          f1((after - before) / (double) n),
+          f1(table.arrayBytes() / (double) n),
+          "in memory (GrantTable.put)");
+      r.figure("heapBytesPerGrant", (after - before) / (double) n);
+      r.figure("tableBytesPerGrant", table.arrayBytes() / (double) n);
+      keys.clear();
+      if (table.size() != n) {
+        throw new IllegalStateException("table holds " + table.size() + " of " + n);
+      }
+    }
+    // cold start: an edge reading a compacted grants topic from the beginning
+    int n = quick ? 200_000 : 1_000_000;
+    Topics topics = bench.topics("coldstart", 3);
+    produceGrants(topics.grants(), n, Duration.ofHours(2));
+    double[] runs = new double[quick ? 1 : 3];
+    for (int run = 0; run < runs.length; run++) {
+      long t = System.nanoTime();
+      try (GrantCache cache =
+          new GrantCache(
+                  bench.client(), topics.grants(), bench.registry, Clock.systemUTC(), Duration.ZERO)
+              .start()) {
+        while (!cache.isReady()) {
+          Thread.sleep(5);
+        }
+        runs[run] = (System.nanoTime() - t) / 1e9;
+        if (cache.size() != n) {
+          throw new IllegalStateException("cache holds " + cache.size() + " of " + n);
+        }
+      }
+    }
+    Stats.Repeated cold = Stats.repeated(runs);
+    r.row(f0(n), "", "", "cold start from relay.grants: " + cold.show("%.2f") + " s");
+    r.figure("coldStartSeconds", cold.median());
+    r.note(
+        "Heap: used heap after full GCs, before and after filling the table (keys are half"
+            + " IPv4, ...; 1 in 5 IPv6). Table bytes: the open-addressing arrays' own size.");
+    return r;
+  }
+
+  private static long usedHeap() throws InterruptedException {
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+      Thread.sleep(100);
+    }
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  }
+
+  // ---------------------------------------------------------------- 5. audit replay
+
+  private Result auditReplay() throws Exception {
+    Result r =
+        new Result("audit-replay", "events", "question", "records read", "seconds", "records/s");
+    Topics topics = quick ? history : null;
+    int n = historySize;
+    if (topics == null) {
+      n = quick ? 50_000 : 2_000_000;
+      topics = bench.topics("audit", 3);
+      bench.produceLogins(topics.logins(), n, 50_000, n / 4, 5);
+    }
+    GrantPolicy policy = GrantPolicy.defaults();
+    try (HistoryReader reader = new HistoryReader(bench.client(), bench.registry)) {
+      int repeats = quick ? 1 : 3;
+      double[] exportRates = new double[repeats];
+      long read = 0;
+      double secs = 0;
+      for (int i = 0; i < repeats; i++) {
+        Audit.Report all =
+            Audit.run(
+                reader,
+                policy,
+                topics,
+                new Audit.Everything(),
+                0L,
+                Long.MAX_VALUE,
+                System.currentTimeMillis(),
+                x -> {},
+                x -> {},
+                (a, b) -> {});
+        exportRates[i] = all.rate();
+        read = all.read().loginRecords();
+        secs = all.elapsedNanos() / 1e9;
+      }
+      Stats.Repeated export = Stats.repeated(exportRates);
+      r.row(f0(n), "export (all grants)", f0(read), f1(secs), export.show("%,.0f"));
+      r.figure("recordsPerSecond", export.median());
+      double[] ipSecs = new double[repeats];
+      for (int i = 0; i < repeats; i++) {
+        Audit.Report one =
+            Audit.run(
+                reader,
+                policy,
+                topics,
+                new Audit.ForAddress(Bench.address(7)),
+                0L,
+                Long.MAX_VALUE,
+                System.currentTimeMillis(),
+                x -> {},
+                x -> {},
+                (a, b) -> {});
+        ipSecs[i] = one.elapsedNanos() / 1e9;
+        read = one.read().loginRecords();
+      }
+      Stats.Repeated ip = Stats.repeated(ipSecs);
+      r.row(
+          f0(n), "ip --at (one partition of 3)", f0(read), ip.show("%.2f"), f0(read / ip.median()));
+      r.figure("seconds", ip.median());
+    }
+    r.note("Whole topic from its start; the rules of the processor's defaults (TTL 30 min).");
+    return r;
+  }
+
+  // ---------------------------------------------------------------- 6. tail agent
+
+  private static final DateTimeFormatter DOVECOT_TIME =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
+
+  private static String dovecotLine(Random random, int i, Instant at) {
+    String ip = Bench.address(random.nextInt(5) == 0 ? random.nextInt(1000) : 1000 + i);
+    String service = random.nextInt(10) < 7 ? "pop3-login" : "imap-login";
+    return DOVECOT_TIME.format(at)
+        + " "
+        + service
+        + ": Info: Login: user=<user"
+        + random.nextInt(50_000)
+        + ">, method=PLAIN, rip="
+        + ip
+        + ", lip=192.0.2.1, mpid="
+        + (1000 + i)
+        + ", session=<s"
+        + Integer.toHexString(i)
+        + ">\n";
+  }
+
+  private Result tailAgent() throws Exception {
+    Result r = new Result("tail-agent", "measure", "value");
+    int lines = quick ? 100_000 : 1_000_000;
+    Path dir = Files.createDirectories(bench.settings().workDir().resolve("tail"));
+    Path log = dir.resolve("dovecot.log");
+    Random random = new Random(3);
+    Instant at = Instant.now().minusSeconds(60);
+    try (Writer w = Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
+      for (int i = 0; i < lines; i++) {
+        w.write(dovecotLine(random, i, at));
+        if (i == lines / 2) {
+          w.write(DOVECOT_TIME.format(at) + " master: Info: Dovecot v2.3.19 starting up\n");
+        }
+      }
+    }
+    Topics topics = bench.topics("tail", 3);
+    LoginLogParser parser = new LoginLogParser(ZoneOffset.UTC, Clock.systemUTC());
+    double[] rates = new double[quick ? 1 : 3];
+    for (int run = 0; run < rates.length; run++) {
+      try (LoginPublisher publisher =
+              new LoginPublisher(
+                  bench.client(), topics.logins(), bench.registry, 1, Duration.ofMinutes(1));
+          LogShipper shipper =
+              new LogShipper(
+                  List.of(new LogFollower(log, dir.resolve("cp-" + run))),
+                  parser,
+                  publisher,
+                  "bench")) {
+        long t = System.nanoTime();
+        while (shipper.shipOnce() > 0) {
+          // each round returns once Kafka acknowledged its batch
+        }
+        rates[run] = shipper.lines() / ((System.nanoTime() - t) / 1e9);
+        if (shipper.logins() != lines) {
+          throw new IllegalStateException("shipped " + shipper.logins() + " of " + lines);
+        }
+      }
+    }
+    Stats.Repeated rate = Stats.repeated(rates);
+    r.row(
+        f0(lines) + " lines, file start → last event acknowledged",
+        rate.show("%,.0f") + " lines/s");
+    r.figure("linesPerSecond", rate.median());
+
+    // append → edge: the agent's loop as `tail` runs it (poll every 200 ms when idle), on fresh
+    // topics so the processor has no backlog
+    Topics liveTopics = bench.topics("tail-live", 3);
+    try (ProcessorApp p =
+            bench.processor(liveTopics, "bench-tail-" + shortId(), Map.of("ttl", "30m"), Map.of());
+        GrantCache edge =
+            new GrantCache(
+                    bench.client(),
+                    liveTopics.grants(),
+                    bench.registry,
+                    Clock.systemUTC(),
+                    Duration.ZERO)
+                .start()) {
+      awaitReady(p, edge);
+      Path live = dir.resolve("live.log");
+      Files.writeString(live, "");
+      try (LoginPublisher publisher =
+              new LoginPublisher(
+                  bench.client(), liveTopics.logins(), bench.registry, 1, Duration.ofMinutes(1));
+          LogShipper shipper =
+              new LogShipper(
+                  List.of(new LogFollower(live, dir.resolve("cp-live"))),
+                  parser,
+                  publisher,
+                  "bench")) {
+        AtomicBoolean running = new AtomicBoolean(true);
+        long[] agentCpu = new long[1];
+        Thread agent =
+            new Thread(
+                () -> {
+                  ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+                  while (running.get()) {
+                    try {
+                      if (shipper.shipOnce() == 0) {
+                        Thread.sleep(200);
+                      }
+                    } catch (InterruptedException e) {
+                      return;
+                    } catch (Exception e) {
+                      throw new IllegalStateException(e);
+                    }
+                    agentCpu[0] = mx.getCurrentThreadCpuTime();
+                  }
+                },
+                "bench-tail-agent");
+        agent.start();
+        // idle CPU of the agent over a quiet period
+        Thread.sleep(1000);
+        long cpu0 = agentCpu[0];
+        Thread.sleep(quick ? 3000 : 10_000);
+        double idle = (agentCpu[0] - cpu0) / ((quick ? 3000 : 10_000) * 1e6);
+        int samples = quick ? 10 : 20;
+        for (boolean busy : new boolean[] {false, true}) {
+          AtomicBoolean noise = new AtomicBoolean(busy);
+          Thread writer =
+              new Thread(
+                  () -> {
+                    // a busy log: 2,000 unrelated lines a second around the measured ones
+                    while (noise.get()) {
+                      append(
+                          live,
+                          DOVECOT_TIME.format(Instant.now())
+                              + " pop3(user): Info: Disconnected: Logged out top=0/0, retr=1/512, del=0/1, size=512\n"
+                                  .repeat(20));
+                      LockSupport.parkNanos(10_000_000);
+                    }
+                  },
+                  "bench-noise");
+          writer.start();
+          long[] lat = new long[samples];
+          for (int i = 0; i < samples; i++) {
+            String ip = Bench.address(5_000_000 + i + (busy ? 100 : 0));
+            long t = System.nanoTime();
+            append(
+                live,
+                DOVECOT_TIME.format(Instant.now())
+                    + " pop3-login: Info: Login: user=<probe>, method=PLAIN, rip="
+                    + ip
+                    + ", lip=192.0.2.1, mpid=1, session=<p"
+                    + i
+                    + (busy ? "b" : "q")
+                    + ">\n");
+            while (!edge.check(ip).granted()) {
+              if (System.nanoTime() - t > Duration.ofSeconds(30).toNanos()) {
+                throw new IllegalStateException("line for " + ip + " never reached the edge");
+              }
+              LockSupport.parkNanos(200_000);
+            }
+            lat[i] = System.nanoTime() - t;
+            Thread.sleep(150 + random.nextInt(200));
+          }
+          noise.set(false);
+          writer.join();
+          Stats.Percentiles pc = Stats.percentiles(lat, samples);
+          r.row(
+              "append one line → grant at the edge, " + (busy ? "busy log" : "quiet log"),
+              String.format(
+                  Locale.ROOT,
+                  "median %.0f ms (max %.0f ms, %d samples)",
+                  pc.p50() / 1e6,
+                  pc.max() / 1e6,
+                  samples));
+          r.figure("medianMs", pc.p50() / 1e6);
+        }
+        running.set(false);
+        agent.join(5000);
+        r.row(
+            "agent CPU while the log is quiet",
+            String.format(Locale.ROOT, "%.2f%% of a core", idle * 100));
+        r.figure("idleCpu", idle);
+      }
+    }
+    r.note(
+        "Log: "
+            + f0(lines)
+            + " Dovecot login lines (70% pop3-login, 30% imap-login, 20% repeat addresses, one"
+            + " unrelated line half-way). The agent polls every 200 ms when it found nothing.");
+    return r;
+  }
+
+  private static void append(Path file, String text) {
+    try {
+      Files.writeString(file, text, StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+}
