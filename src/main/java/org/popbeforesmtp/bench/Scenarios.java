@@ -628,7 +628,7 @@ final class Scenarios {
     Topics topics = quick ? history : null;
     int n = historySize;
     if (topics == null) {
-      n = quick ? 50_000 : 2_000_000;
+      n = quick ? 50_000 : 1_000_000;
       topics = bench.topics("audit", 3);
       bench.produceLogins(topics.logins(), n, 50_000, n / 4, 5);
     }
