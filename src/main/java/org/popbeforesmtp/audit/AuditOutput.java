@@ -150,12 +150,12 @@ public abstract class AuditOutput {
   static final Comparator<GrantInterval> BY_TIME =
       Comparator.comparingLong(GrantInterval::from).thenComparing(GrantInterval::key);
 
-  /** Collects, then prints aligned tables. */
-  static final class Table extends AuditOutput {
-    private final List<GrantInterval> intervals = new ArrayList<>();
-    private final List<Refused> refusals = new ArrayList<>();
+  /** Formats that need everything before they write (sorted output, one document). */
+  abstract static class Collecting extends AuditOutput {
+    final List<GrantInterval> intervals = new ArrayList<>();
+    final List<Refused> refusals = new ArrayList<>();
 
-    Table(PrintWriter out, GrantPolicy policy) {
+    Collecting(PrintWriter out, GrantPolicy policy) {
       super(out, policy);
     }
 
@@ -167,6 +167,13 @@ public abstract class AuditOutput {
     @Override
     public void refusal(Refused refused) {
       refusals.add(refused);
+    }
+  }
+
+  /** Collects, then prints aligned tables. */
+  static final class Table extends Collecting {
+    Table(PrintWriter out, GrantPolicy policy) {
+      super(out, policy);
     }
 
     @Override
@@ -398,22 +405,9 @@ public abstract class AuditOutput {
   }
 
   /** One JSON document: rules, summary, verdict, grants, refusals. */
-  static final class Json extends AuditOutput {
-    private final List<GrantInterval> intervals = new ArrayList<>();
-    private final List<Refused> refusals = new ArrayList<>();
-
+  static final class Json extends Collecting {
     Json(PrintWriter out, GrantPolicy policy) {
       super(out, policy);
-    }
-
-    @Override
-    public void interval(GrantInterval interval) {
-      intervals.add(interval);
-    }
-
-    @Override
-    public void refusal(Refused refused) {
-      refusals.add(refused);
     }
 
     @Override

@@ -250,6 +250,12 @@ public final class Bench implements AutoCloseable {
     p.put("topic.dead.letters", topics.deadLetters());
     Map<String, String> s = new LinkedHashMap<>(streams);
     s.putIfAbsent("num.standby.replicas", "0");
+    // experiments: -Dbench.streams.<setting>=<value> reaches every processor the bench starts
+    for (String name : System.getProperties().stringPropertyNames()) {
+      if (name.startsWith("bench.streams.")) {
+        s.put(name.substring("bench.streams.".length()), System.getProperty(name));
+      }
+    }
     return ProcessorApp.start(
         ProcessorConfig.from(
             ConfigSources.load(

@@ -385,7 +385,10 @@ public final class GrantRules {
     }
     store.putPublished(new Published(key, expiresAt, state.users()));
     for (String user : state.users()) {
-      store.addUserKey(user, key);
+      // users already indexed for this key keep their entry: one write per new user, not per user
+      if (before == null || !before.users().contains(user)) {
+        store.addUserKey(user, key);
+      }
     }
     sink.upsert(toGrant(key, state), before == null || before.expiresAt() <= now);
   }

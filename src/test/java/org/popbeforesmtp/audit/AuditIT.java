@@ -5,8 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,13 +24,14 @@ import org.popbeforesmtp.avro.LoginEvent;
 import org.popbeforesmtp.avro.Outcome;
 import org.popbeforesmtp.avro.Protocol;
 import org.popbeforesmtp.avro.RelayGrant;
-import org.popbeforesmtp.cli.RootCommand;
 import org.popbeforesmtp.config.ProcessorConfig;
 import org.popbeforesmtp.config.Topics;
 import org.popbeforesmtp.grants.GrantPolicy;
 import org.popbeforesmtp.ingest.LoginPublisher;
 import org.popbeforesmtp.runtime.ProcessorApp;
 import org.popbeforesmtp.runtime.TopicProvisioner;
+import org.popbeforesmtp.testing.Commands;
+import org.popbeforesmtp.testing.Intervals;
 import org.popbeforesmtp.testing.KafkaBroker;
 import org.popbeforesmtp.testing.ProcessorFixture;
 import org.popbeforesmtp.testing.TestEvents;
@@ -128,37 +127,8 @@ class AuditIT {
           events, records.size(), live.size());
       assertThat(report.read().loginRecords()).isEqualTo(events);
       assertThat(live).hasSizeGreaterThan(1000);
-      assertThat(project(replayed)).isEqualTo(project(live));
+      assertThat(Intervals.project(replayed)).isEqualTo(Intervals.project(live));
     }
-  }
-
-  private static List<String> project(List<GrantInterval> intervals) {
-    return intervals.stream()
-        .map(
-            i ->
-                i.key()
-                    + " "
-                    + i.from()
-                    + ".."
-                    + i.until()
-                    + " "
-                    + i.ending()
-                    + " granted "
-                    + i.grantedAt()
-                    + " events "
-                    + i.eventCount())
-        .sorted()
-        .toList();
-  }
-
-  private String cli(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    picocli.CommandLine cli = RootCommand.newCommandLine();
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    assertThat(cli.execute(args)).as(out + "\n" + err).isZero();
-    return out.toString();
   }
 
   /** A backfilled history (record time = event time) with a config file naming the topics. */
@@ -215,7 +185,7 @@ class AuditIT {
     Path config = history(topics, "mock://" + KafkaBroker.unique("audit-cli"));
 
     String table =
-        cli(
+        Commands.run(
             "audit",
             "ip",
             "198.51.100.23",
@@ -235,7 +205,7 @@ class AuditIT {
 
     JsonNode boundary =
         JSON.readTree(
-            cli(
+            Commands.run(
                 "audit",
                 "ip",
                 "198.51.100.23",
@@ -248,7 +218,7 @@ class AuditIT {
     assertThat(boundary.get("verdict").get("allowed").asBoolean()).as("at t+TTL").isFalse();
     JsonNode lastMs =
         JSON.readTree(
-            cli(
+            Commands.run(
                 "audit",
                 "ip",
                 "198.51.100.23",
@@ -261,12 +231,13 @@ class AuditIT {
     assertThat(lastMs.get("verdict").get("eventId").asText()).isEqualTo("pop-2");
 
     String user =
-        cli("audit", "user", "alice", "--config", config.toString(), "--from", "2026-03-10");
+        Commands.run(
+            "audit", "user", "alice", "--config", config.toString(), "--from", "2026-03-10");
     assertThat(user).contains("198.51.100.23").contains("2001:db8::7").doesNotContain("mallory");
     System.out.println("AUDIT-USER-TABLE:\n" + user);
 
     Path csv = dir.resolve("march.csv");
-    cli(
+    Commands.run(
         "audit",
         "export",
         "--config",
@@ -292,7 +263,7 @@ class AuditIT {
     System.out.println("AUDIT-CSV:\n" + String.join("\n", lines));
 
     String jsonl =
-        cli(
+        Commands.run(
             "audit",
             "export",
             "--config",

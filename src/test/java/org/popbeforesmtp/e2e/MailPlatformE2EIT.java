@@ -6,16 +6,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.popbeforesmtp.cli.RootCommand;
 import org.popbeforesmtp.runtime.DevStack;
+import org.popbeforesmtp.testing.Commands;
 import org.popbeforesmtp.testing.Dovecot;
 import org.popbeforesmtp.testing.Postfix;
 
@@ -28,16 +26,6 @@ class MailPlatformE2EIT {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir Path dir;
-
-  private static String cli(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    picocli.CommandLine cli = RootCommand.newCommandLine();
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    assertThat(cli.execute(args)).as(out + "\n" + err).isZero();
-    return out.toString();
-  }
 
   @Test
   void popLoginLetsThatAddressRelayUntilTheTtlAndAuditNamesTheLogin() throws Exception {
@@ -92,7 +80,7 @@ class MailPlatformE2EIT {
       };
       JsonNode allowed =
           JSON.readTree(
-              cli(
+              Commands.run(
                   concat(
                       new String[] {"audit", "ip", "127.0.0.5", "--at", inside.toString()},
                       where)));
@@ -106,7 +94,7 @@ class MailPlatformE2EIT {
 
       JsonNode refused =
           JSON.readTree(
-              cli(
+              Commands.run(
                   concat(
                       new String[] {"audit", "ip", "127.0.0.6", "--at", inside.toString()},
                       where)));

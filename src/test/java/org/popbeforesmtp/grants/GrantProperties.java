@@ -33,6 +33,7 @@ import org.popbeforesmtp.avro.Protocol;
 import org.popbeforesmtp.avro.RelayGrant;
 import org.popbeforesmtp.avro.Revocation;
 import org.popbeforesmtp.testing.GrantDriver;
+import org.popbeforesmtp.testing.Intervals;
 import org.popbeforesmtp.testing.TestEvents;
 
 /**
@@ -183,7 +184,7 @@ class GrantProperties {
       long end = d.now().toEpochMilli();
       audit.finish(end);
       liveTimeline.finish(end);
-      assertThat(project(audited)).isEqualTo(project(liveIntervals));
+      assertThat(Intervals.project(audited)).isEqualTo(Intervals.project(liveIntervals));
     } finally {
       deleteRecursively(dir);
     }
@@ -235,29 +236,6 @@ class GrantProperties {
       }
     }
     return expected;
-  }
-
-  /** What relay.grants can tell of an interval (it carries no reasons or contributing logins). */
-  private static List<String> project(List<GrantInterval> intervals) {
-    return intervals.stream()
-        .map(
-            i ->
-                i.key()
-                    + " "
-                    + i.from()
-                    + ".."
-                    + i.until()
-                    + " "
-                    + (i.ending() == GrantInterval.Ending.REVOKED
-                            || i.ending() == GrantInterval.Ending.SHARED_ADDRESS
-                        ? GrantInterval.Ending.ENDED
-                        : i.ending())
-                    + " granted "
-                    + i.grantedAt()
-                    + " events "
-                    + i.eventCount())
-        .sorted()
-        .toList();
   }
 
   private static List<String> strip(List<TestRecord<String, RelayGrant>> records) {
