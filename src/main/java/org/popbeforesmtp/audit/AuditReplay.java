@@ -34,8 +34,6 @@ public final class AuditReplay {
   private final TimelineSink sink = new TimelineSink();
   private long nextSweep = Long.MIN_VALUE;
   private long nextPurge = Long.MIN_VALUE;
-  private long logins;
-  private long revocations;
 
   /**
    * @param partitions partitions of the logins topic (the live tasks)
@@ -84,7 +82,6 @@ public final class AuditReplay {
 
   /** Applies a login that reached Kafka at {@code arrival}. */
   public void login(LoginEvent event, long arrival) {
-    logins++;
     advance(arrival);
     String key;
     try {
@@ -116,7 +113,6 @@ public final class AuditReplay {
 
   /** Applies a revocation that reached Kafka at {@code arrival}, in every partition. */
   public void revocation(Revocation revocation, long arrival) {
-    revocations++;
     advance(arrival);
     long at = revocation.getRevokedAt().toEpochMilli();
     sink.now = arrival;
@@ -150,14 +146,6 @@ public final class AuditReplay {
   public void finish(long end) {
     sweep(end);
     timeline.finish(end);
-  }
-
-  public long logins() {
-    return logins;
-  }
-
-  public long revocations() {
-    return revocations;
   }
 
   /** Moves the replay clock: tombstones what expired (each second), forgets old state (minute). */

@@ -655,7 +655,6 @@ final class Scenarios {
   private Result edgeMemory() throws Exception {
     Result r = new Result("edge-memory", "grants", "heap bytes/grant", "table bytes/grant", "load");
     for (int n : quick ? new int[] {1_000_000} : new int[] {1_000_000, 10_000_000}) {
-      List<IpPrefix> keys = new ArrayList<>(0);
       long before = usedHeap();
       GrantTable table = new GrantTable();
       long expires = System.currentTimeMillis() + 3_600_000;
@@ -670,7 +669,6 @@ final class Scenarios {
           "in memory (GrantTable.put)");
       r.figure("heapBytesPerGrant", (after - before) / (double) n);
       r.figure("tableBytesPerGrant", table.arrayBytes() / (double) n);
-      keys.clear();
       if (table.size() != n) {
         throw new IllegalStateException("table holds " + table.size() + " of " + n);
       }

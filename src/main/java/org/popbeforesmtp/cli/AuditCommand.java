@@ -15,7 +15,6 @@ import org.popbeforesmtp.audit.AuditOutput;
 import org.popbeforesmtp.audit.GrantInterval;
 import org.popbeforesmtp.audit.HistoryReader;
 import org.popbeforesmtp.audit.Verdict;
-import org.popbeforesmtp.config.ConfigSources;
 import org.popbeforesmtp.config.Instants;
 import org.popbeforesmtp.config.ProcessorConfig;
 import org.popbeforesmtp.grants.GrantRules;
@@ -63,16 +62,7 @@ public final class AuditCommand implements Callable<Integer> {
 
   /** Where to read, with which rules, and how to write. */
   static final class Options {
-    @Option(names = "--config", description = "The processor's properties file.")
-    Path configFile;
-
-    @Option(names = "--bootstrap-servers", description = "Kafka brokers (required).")
-    String bootstrapServers;
-
-    @Option(
-        names = "--schema-registry-url",
-        description = "Confluent-compatible registry (required).")
-    String schemaRegistryUrl;
+    @Mixin ClusterOptions cluster = new ClusterOptions();
 
     @Mixin GrantOptions grant = new GrantOptions();
 
@@ -85,17 +75,11 @@ public final class AuditCommand implements Callable<Integer> {
     @Option(names = "--output", description = "Write to this file instead of standard output.")
     Path output;
 
-    @Option(names = "--kafka", description = "Kafka consumer setting, key=value (repeatable).")
-    Map<String, String> kafka = new LinkedHashMap<>();
-
     ProcessorConfig config(Map<String, String> env) {
       Map<String, String> flags = new LinkedHashMap<>();
-      flags.put("bootstrap.servers", bootstrapServers);
-      flags.put("schema.registry.url", schemaRegistryUrl);
       grant.putInto(flags);
       return ProcessorConfig.from(
-          ConfigSources.load(
-              ProcessorConfig.SETTINGS, ProcessorConfig.DEFAULTS, configFile, env, flags, kafka));
+          cluster.load(ProcessorConfig.SETTINGS, ProcessorConfig.DEFAULTS, env, flags));
     }
   }
 

@@ -1,13 +1,12 @@
 package org.popbeforesmtp.cli;
 
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.popbeforesmtp.config.ConfigSources;
 import org.popbeforesmtp.config.EdgeConfig;
 import org.popbeforesmtp.runtime.EdgeApp;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code edge}: the grant cache and the Postfix policy/socketmap servers, until SIGTERM. */
@@ -24,16 +23,7 @@ import picocli.CommandLine.Option;
       ""
     })
 public final class EdgeCommand implements Callable<Integer> {
-  @Option(names = "--config", description = "Properties file with settings.")
-  Path configFile;
-
-  @Option(names = "--bootstrap-servers", description = "Kafka brokers (required).")
-  String bootstrapServers;
-
-  @Option(
-      names = "--schema-registry-url",
-      description = "Confluent-compatible registry (required).")
-  String schemaRegistryUrl;
+  @Mixin ClusterOptions cluster = new ClusterOptions();
 
   @Option(names = "--grants-topic", description = "Compacted grants topic (default relay.grants).")
   String grantsTopic;
@@ -73,9 +63,6 @@ public final class EdgeCommand implements Callable<Integer> {
       description = "Close idle protocol connections after (default 10m).")
   String idleTimeout;
 
-  @Option(names = "--kafka", description = "Kafka consumer setting, key=value (repeatable).")
-  Map<String, String> kafka = new LinkedHashMap<>();
-
   private final Map<String, String> env;
 
   public EdgeCommand() {
@@ -88,8 +75,6 @@ public final class EdgeCommand implements Callable<Integer> {
 
   EdgeConfig config() {
     Map<String, String> flags = new LinkedHashMap<>();
-    flags.put("bootstrap.servers", bootstrapServers);
-    flags.put("schema.registry.url", schemaRegistryUrl);
     flags.put("topic.grants", grantsTopic);
     flags.put("bind", bind);
     flags.put("policy.port", policyPort);
@@ -100,9 +85,7 @@ public final class EdgeCommand implements Callable<Integer> {
     flags.put("socketmap.temp.when.not.ready", tempWhenNotReady);
     flags.put("skew.allowance", skewAllowance);
     flags.put("idle.timeout", idleTimeout);
-    return EdgeConfig.from(
-        ConfigSources.load(
-            EdgeConfig.SETTINGS, EdgeConfig.DEFAULTS, configFile, env, flags, kafka));
+    return EdgeConfig.from(cluster.load(EdgeConfig.SETTINGS, EdgeConfig.DEFAULTS, env, flags));
   }
 
   @Override

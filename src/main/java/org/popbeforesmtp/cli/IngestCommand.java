@@ -1,13 +1,12 @@
 package org.popbeforesmtp.cli;
 
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.popbeforesmtp.config.ConfigSources;
 import org.popbeforesmtp.config.IngestConfig;
 import org.popbeforesmtp.runtime.IngestApp;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code ingest}: the Dovecot auth-policy endpoint, until SIGTERM. */
@@ -24,16 +23,7 @@ import picocli.CommandLine.Option;
       ""
     })
 public final class IngestCommand implements Callable<Integer> {
-  @Option(names = "--config", description = "Properties file with settings.")
-  Path configFile;
-
-  @Option(names = "--bootstrap-servers", description = "Kafka brokers (required).")
-  String bootstrapServers;
-
-  @Option(
-      names = "--schema-registry-url",
-      description = "Confluent-compatible registry (required).")
-  String schemaRegistryUrl;
+  @Mixin ClusterOptions cluster = new ClusterOptions();
 
   @Option(names = "--logins-topic", description = "Topic of login events (default mail.logins).")
   String loginsTopic;
@@ -66,13 +56,8 @@ public final class IngestCommand implements Callable<Integer> {
       description = "How long an event may wait for Kafka (default 5m).")
   String maxUnavailable;
 
-  @Option(names = "--kafka", description = "Kafka producer setting, key=value (repeatable).")
-  Map<String, String> kafka = new LinkedHashMap<>();
-
   IngestConfig config() {
     Map<String, String> flags = new LinkedHashMap<>();
-    flags.put("bootstrap.servers", bootstrapServers);
-    flags.put("schema.registry.url", schemaRegistryUrl);
     flags.put("topic.logins", loginsTopic);
     flags.put("bind", bind);
     flags.put("http.port", httpPort);
@@ -83,13 +68,7 @@ public final class IngestCommand implements Callable<Integer> {
     flags.put("queue.capacity", queueCapacity);
     flags.put("max.unavailable", maxUnavailable);
     return IngestConfig.from(
-        ConfigSources.load(
-            IngestConfig.SETTINGS,
-            IngestConfig.DEFAULTS,
-            configFile,
-            System.getenv(),
-            flags,
-            kafka));
+        cluster.load(IngestConfig.SETTINGS, IngestConfig.DEFAULTS, System.getenv(), flags));
   }
 
   @Override

@@ -1,10 +1,8 @@
 package org.popbeforesmtp.cli;
 
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.popbeforesmtp.config.ConfigSources;
 import org.popbeforesmtp.config.ProcessorConfig;
 import org.popbeforesmtp.runtime.ProcessorApp;
 import org.slf4j.Logger;
@@ -31,16 +29,7 @@ import picocli.CommandLine.Option;
 public final class ProcessorCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(ProcessorCommand.class);
 
-  @Option(names = "--config", description = "Properties file with settings.")
-  Path configFile;
-
-  @Option(names = "--bootstrap-servers", description = "Kafka brokers (required).")
-  String bootstrapServers;
-
-  @Option(
-      names = "--schema-registry-url",
-      description = "Confluent-compatible registry (required).")
-  String schemaRegistryUrl;
+  @Mixin ClusterOptions cluster = new ClusterOptions();
 
   @Option(
       names = "--application-id",
@@ -81,11 +70,6 @@ public final class ProcessorCommand implements Callable<Integer> {
       description = "Bearer token for POST /v1/revocations (default: loopback clients only).")
   String adminToken;
 
-  @Option(
-      names = "--kafka",
-      description = "Kafka/Streams setting passed through, key=value (repeatable).")
-  Map<String, String> kafka = new LinkedHashMap<>();
-
   private final Map<String, String> env;
 
   /** The command on the process environment. */
@@ -99,8 +83,6 @@ public final class ProcessorCommand implements Callable<Integer> {
 
   ProcessorConfig config() {
     Map<String, String> flags = new LinkedHashMap<>();
-    flags.put("bootstrap.servers", bootstrapServers);
-    flags.put("schema.registry.url", schemaRegistryUrl);
     flags.put("application.id", applicationId);
     flags.put("state.dir", stateDir);
     grant.putInto(flags);
@@ -112,8 +94,7 @@ public final class ProcessorCommand implements Callable<Integer> {
     flags.put("advertised.host", advertisedHost);
     flags.put("admin.token", adminToken);
     return ProcessorConfig.from(
-        ConfigSources.load(
-            ProcessorConfig.SETTINGS, ProcessorConfig.DEFAULTS, configFile, env, flags, kafka));
+        cluster.load(ProcessorConfig.SETTINGS, ProcessorConfig.DEFAULTS, env, flags));
   }
 
   @Override
