@@ -70,7 +70,7 @@ public final class Audit {
       Consumer<Refused> refusals,
       HistoryReader.Progress progress) {
     long started = System.nanoTime();
-    long back = policy.ttl().toMillis() + policy.maxFutureSkew().toMillis();
+    long back = policy.lookBack().toMillis();
     long readFrom = from <= back ? 0 : from - back;
     long end = Math.min(to, now);
     int partitionCount = reader.partitions(topics.logins());

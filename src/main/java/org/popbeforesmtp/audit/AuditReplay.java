@@ -16,10 +16,10 @@ import org.popbeforesmtp.grants.Refusal;
 
 /**
  * Replays login history through the live processor's {@link GrantRules}: one {@link
- * InMemoryGrantStore} per partition of grant keys (as the live processor has one store per task, so
- * event-id dedupe has the same scope), each record applied at its arrival time (the record
- * timestamp, when the processor could first see it), and expired grants tombstoned as that clock
- * passes their expiry. What the rules emit becomes {@link GrantInterval}s.
+ * InMemoryGrantStore} per partition of grant keys (as the live processor has one store per task),
+ * each record applied at its arrival time (the record timestamp, when the processor could first see
+ * it), and expired grants tombstoned as that clock passes their expiry. What the rules emit becomes
+ * {@link GrantInterval}s.
  */
 public final class AuditReplay {
   private static final long SWEEP_EVERY = 1_000;
@@ -51,8 +51,8 @@ public final class AuditReplay {
   }
 
   /**
-   * A replay that builds grants only for the keys {@code relevant} accepts; other logins still pass
-   * the admission checks, so event-id dedupe stays as the live task had it.
+   * A replay that builds grants only for the keys {@code relevant} accepts. The rules keep nothing
+   * of one key that another reads (event-id dedupe is per key), so other keys' logins are skipped.
    */
   public AuditReplay(
       GrantPolicy policy,
@@ -69,9 +69,9 @@ public final class AuditReplay {
     this.purgeEvery = Math.max(60_000, policy.ttl().toMillis());
     this.stores = new InMemoryGrantStore[partitions];
     for (int i = 0; i < partitions; i++) {
-      stores[i] = new InMemoryGrantStore(policy);
+      stores[i] = new InMemoryGrantStore();
     }
-    this.timeline = new GrantTimeline(policy.ttl().toMillis(), replayStart, intervals);
+    this.timeline = new GrantTimeline(policy, replayStart, intervals);
     this.refused = refused;
   }
 
@@ -98,7 +98,6 @@ public final class AuditReplay {
     }
     InMemoryGrantStore store = stores[partitionOf(key, stores.length)];
     if (!relevant.test(key)) {
-      rules.screen(event, key, arrival, store);
       return;
     }
     sink.now = arrival;

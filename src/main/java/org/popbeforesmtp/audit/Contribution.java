@@ -2,6 +2,7 @@ package org.popbeforesmtp.audit;
 
 import org.popbeforesmtp.avro.LoginEvent;
 import org.popbeforesmtp.avro.Protocol;
+import org.popbeforesmtp.grants.GrantPolicy;
 
 /**
  * One successful session event's part in a grant interval.
@@ -37,10 +38,8 @@ public record Contribution(
         eventId, username, clientIp, protocol, serverId, eventTime, arrival, at);
   }
 
-  /**
-   * True when this login alone grants relay at {@code at}: {@code [eventTime, eventTime + ttl)}.
-   */
-  boolean covers(long at, long ttl) {
-    return eventTime <= at && at < eventTime + ttl && (revokedAt == null || at < revokedAt);
+  /** True when this login alone grants relay at {@code at} under {@code policy}, unrevoked. */
+  boolean covers(long at, GrantPolicy policy) {
+    return policy.grantsAt(eventTime, at) && (revokedAt == null || at < revokedAt);
   }
 }

@@ -11,6 +11,7 @@ import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.popbeforesmtp.avro.LoginEvent;
 import org.popbeforesmtp.avro.RelayGrant;
+import org.popbeforesmtp.grants.GrantPolicy;
 
 /**
  * Turns the changes of {@code relay.grants} (upserts and tombstones, each at the time it happened)
@@ -23,18 +24,18 @@ public final class GrantTimeline {
   /** Logins kept per interval for the report: the first and this many latest. */
   public static final int EVENTS_KEPT = 200;
 
-  private final long ttl;
+  private final GrantPolicy policy;
   private final long replayStart;
   private final Consumer<GrantInterval> closed;
   private final Map<String, Open> open = new HashMap<>();
 
   /**
-   * @param ttl the grant TTL replayed with
-   * @param replayStart the earliest record time read: intervals starting within a TTL of it are
-   *     flagged as possibly starting earlier
+   * @param policy the rules replayed with
+   * @param replayStart the earliest record time read: intervals that a login before it could still
+   *     have been granting when they start are flagged as possibly starting earlier
    */
-  public GrantTimeline(long ttl, long replayStart, Consumer<GrantInterval> closed) {
-    this.ttl = ttl;
+  public GrantTimeline(GrantPolicy policy, long replayStart, Consumer<GrantInterval> closed) {
+    this.policy = policy;
     this.replayStart = replayStart;
     this.closed = closed;
   }
@@ -174,7 +175,7 @@ public final class GrantTimeline {
             ending,
             endedBy,
             o.grantedAt,
-            o.grantedAt < replayStart + ttl,
+            GrantPolicy.liveAt(policy.expiresAt(replayStart), o.grantedAt),
             o.eventCount,
             o.users,
             o.events(),

@@ -1,6 +1,7 @@
 package org.popbeforesmtp.audit;
 
 import java.util.List;
+import org.popbeforesmtp.grants.GrantPolicy;
 
 /**
  * Whether a key could relay at one instant, and why.
@@ -11,14 +12,14 @@ import java.util.List;
 public record Verdict(long at, boolean allowed, GrantInterval interval, Contribution login) {
 
   /** The verdict at {@code at} from the intervals of one key (or the keys of one prefix). */
-  public static Verdict at(List<GrantInterval> intervals, long at, long ttl) {
+  public static Verdict at(List<GrantInterval> intervals, long at, GrantPolicy policy) {
     for (GrantInterval i : intervals) {
       if (!i.covers(at)) {
         continue;
       }
       Contribution best = null;
       for (Contribution c : i.events()) {
-        if (c.arrival() <= at && c.covers(at, ttl)) {
+        if (c.arrival() <= at && c.covers(at, policy)) {
           if (best == null || c.eventTime() >= best.eventTime()) {
             best = c;
           }

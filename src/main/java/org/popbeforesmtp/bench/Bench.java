@@ -233,13 +233,25 @@ public final class Bench implements AutoCloseable {
   ProcessorApp processor(
       Topics topics, String appId, Map<String, String> settings, Map<String, String> streams)
       throws IOException {
+    return processor(topics, appId, 0, settings, streams);
+  }
+
+  /** Instance {@code instance} of processor application {@code appId}, with its own state. */
+  ProcessorApp processor(
+      Topics topics,
+      String appId,
+      int instance,
+      Map<String, String> settings,
+      Map<String, String> streams)
+      throws IOException {
     Map<String, String> p = new LinkedHashMap<>(settings);
     p.put("bootstrap.servers", kafka.bootstrapServers());
     p.put("schema.registry.url", registryUrl);
     p.put("application.id", appId);
     p.put(
         "state.dir",
-        Files.createDirectories(settings().workDir().resolve("state-" + appId)).toString());
+        Files.createDirectories(settings().workDir().resolve("state-" + appId + "-" + instance))
+            .toString());
     p.put("http.host", "127.0.0.1");
     p.put("http.port", "0");
     p.put("advertised.host", "127.0.0.1");
@@ -294,6 +306,56 @@ public final class Bench implements AutoCloseable {
       behind += e.getValue().offset() - (o == null ? 0 : o.offset());
     }
     return behind;
+  }
+
+  /** Records and key + value bytes in {@code topics}, committed ones only. */
+  record Volume(long records, long bytes) {}
+
+  /** Reads {@code topics} whole (read_committed) and counts what they hold. */
+  Volume volume(List<String> topics) {
+    if (topics.isEmpty()) {
+      return new Volume(0, 0);
+    }
+    Properties p = client();
+    p.put("isolation.level", "read_committed");
+    p.put("key.deserializer", org.apache.kafka.common.serialization.ByteArrayDeserializer.class);
+    p.put("value.deserializer", org.apache.kafka.common.serialization.ByteArrayDeserializer.class);
+    p.put("max.poll.records", "5000");
+    try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> consumer =
+        new org.apache.kafka.clients.consumer.KafkaConsumer<>(p)) {
+      List<TopicPartition> partitions = new ArrayList<>();
+      for (String topic : topics) {
+        consumer
+            .partitionsFor(topic, Duration.ofSeconds(30))
+            .forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
+      }
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+      long records = 0;
+      long bytes = 0;
+      long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+      while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("could not read " + topics + " to the end in 5 min");
+        }
+        for (var rec : consumer.poll(Duration.ofMillis(200))) {
+          records++;
+          bytes +=
+              (rec.key() == null ? 0 : rec.key().length)
+                  + (rec.value() == null ? 0 : rec.value().length);
+        }
+      }
+      return new Volume(records, bytes);
+    }
+  }
+
+  /** The changelog topics of Streams application {@code appId}. */
+  List<String> changelogs(String appId) throws Exception {
+    return admin.listTopics().names().get().stream()
+        .filter(t -> t.startsWith(appId + "-") && t.endsWith("-changelog"))
+        .sorted()
+        .toList();
   }
 
   @Override

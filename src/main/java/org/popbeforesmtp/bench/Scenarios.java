@@ -19,6 +19,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -91,105 +92,264 @@ final class Scenarios {
 
   // ---------------------------------------------------------------- 1. processor throughput
 
-  /** Logins pre-loaded, then a processor started on them: events/s until it has caught up. */
+  /**
+   * Logins pre-loaded; then, on that backlog, the Kafka Streams yardsticks of {@link Ceilings} and
+   * the processor, each reading all of it: events/s until caught up, and per login the state-store
+   * writes (changelog records), changelog bytes and output records.
+   */
   private Result processorThroughput() throws Exception {
     Result r =
         new Result(
             "processor-throughput",
             "events",
             "addresses",
-            "guarantee",
+            "what reads the backlog",
             "events/s",
-            "live grants",
+            "processor ÷ it",
+            "store writes/login",
+            "changelog B/login",
+            "out records/login",
             "catch-up s");
-    int[] sizes = quick ? new int[] {50_000} : new int[] {100_000, 400_000};
-    int repeats = quick ? 1 : 3;
+    int[] sizes = quick ? new int[] {50_000} : new int[] {100_000, 1_000_000};
     for (int n : sizes) {
-      for (int addresses : quick || n != sizes[0] ? new int[] {n / 4} : new int[] {n / 4, n / 40}) {
+      boolean first = n == sizes[0];
+      for (int addresses : quick || !first ? new int[] {n / 4} : new int[] {n / 4, n / 40}) {
         Topics topics = bench.topics("throughput", 3);
         double produced = bench.produceLogins(topics.logins(), n, 50_000, addresses, n);
         if (history == null || n > historySize) {
           history = topics;
           historySize = n;
         }
-        for (String guarantee : new String[] {"exactly_once_v2", "at_least_once"}) {
-          int runs = n != sizes[0] || addresses != n / 4 ? 1 : repeats;
-          if (n != sizes[0] && !guarantee.equals("exactly_once_v2")) {
-            continue;
+        boolean realistic = addresses == n / 4;
+        java.util.EnumMap<Ceilings, Double> ceilings = new java.util.EnumMap<>(Ceilings.class);
+        if (realistic) {
+          for (Ceilings c : Ceilings.values()) {
+            Run run = ceiling(c, topics, n);
+            ceilings.put(c, run.rate());
+            r.row(
+                f0(n),
+                f0(addresses),
+                "Kafka Streams: " + c.label,
+                f0(run.rate()),
+                "",
+                f2(run.writesPerLogin()),
+                f0(run.changelogBytesPerLogin()),
+                f2(run.outPerLogin()),
+                f1(run.seconds()));
+            r.figure("eventsPerSecond", run.rate());
           }
-          double[] rates = new double[runs];
-          double live = 0;
-          double seconds = 0;
-          for (int run = 0; run < runs; run++) {
-            String app = "bench-" + guarantee.replace('_', '-') + "-" + shortId();
-            long t = System.nanoTime();
-            try (ProcessorApp p =
-                bench.processor(
-                    topics, app, Map.of("ttl", "30m"), Map.of("processing.guarantee", guarantee))) {
-              long first = 0;
-              double firstDone = 0;
-              long nextReport = System.nanoTime() + 5_000_000_000L;
-              while (true) {
-                // records the stream threads processed (independent of commit timing)
-                double done = processed(p);
-                if (first == 0 && done > 0) {
-                  first = System.nanoTime();
-                  firstDone = done;
-                }
-                if (System.nanoTime() > nextReport) {
-                  nextReport += 5_000_000_000L;
-                  bench.progress(
-                      String.format(
-                          Locale.ROOT,
-                          "  %s: %,.0f of %,d events processed after %.0f s",
-                          guarantee,
-                          done,
-                          n,
-                          (System.nanoTime() - t) / 1e9));
-                }
-                if (done >= n) {
-                  break;
-                }
-                if (System.nanoTime() - t > Duration.ofMinutes(quick ? 2 : 10).toNanos()) {
-                  throw new IllegalStateException(
-                      "processor did not catch up on " + n + " events in time");
-                }
-                Thread.sleep(50);
-              }
-              long end = System.nanoTime();
-              // from the first commit on: start-up (topic checks, rebalance) is not throughput
-              rates[run] = (n - firstDone) / Math.max(1e-3, (end - first) / 1e9);
-              seconds = (end - t) / 1e9;
-              live = liveGrants(p);
-            }
+        }
+        record Variant(String label, String guarantee, int threads, int instances, int runs) {}
+        List<Variant> variants = new ArrayList<>();
+        variants.add(
+            new Variant(
+                "processor", "exactly_once_v2", 1, 1, quick || !first || !realistic ? 1 : 3));
+        if (first && realistic && !quick) {
+          variants.add(new Variant("processor", "at_least_once", 1, 1, 1));
+          variants.add(new Variant("processor, 2 stream threads", "exactly_once_v2", 2, 1, 1));
+          variants.add(new Variant("processor, 2 instances", "exactly_once_v2", 1, 2, 1));
+        }
+        for (Variant v : variants) {
+          double[] rates = new double[v.runs()];
+          Run last = null;
+          for (int i = 0; i < v.runs(); i++) {
+            last = processorRun(topics, n, v.guarantee(), v.threads(), v.instances());
+            rates[i] = last.rate();
           }
           Stats.Repeated rate = Stats.repeated(rates);
-          r.row(f0(n), f0(addresses), guarantee, rate.show("%,.0f"), f0(live), f1(seconds));
+          StringBuilder ratios = new StringBuilder();
+          for (Ceilings c :
+              List.of(Ceilings.LEAST_GRANT_PROCESSOR, Ceilings.GET_PUT, Ceilings.PASSTHROUGH)) {
+            if (ceilings.containsKey(c)) {
+              ratios
+                  .append(ratios.isEmpty() ? "" : " / ")
+                  .append(f2(rate.median() / ceilings.get(c)));
+            }
+          }
+          r.row(
+              f0(n),
+              f0(addresses),
+              v.label() + ", " + v.guarantee(),
+              rate.show("%,.0f"),
+              ratios.toString(),
+              f2(last.writesPerLogin()),
+              f0(last.changelogBytesPerLogin()),
+              f2(last.outPerLogin()),
+              f1(last.seconds()));
           r.figure("eventsPerSecond", rate.median());
           r.figure("eventsPerSecondMin", rate.min());
           r.figure("eventsPerSecondMax", rate.max());
           r.figure("producerEventsPerSecond", produced);
+          r.figure("storeWritesPerLogin", last.writesPerLogin());
+          r.figure("changelogBytesPerLogin", last.changelogBytesPerLogin());
+          r.figure("outRecordsPerLogin", last.outPerLogin());
+          r.figure("liveGrants", last.liveGrants());
+          for (Ceilings c : Ceilings.values()) {
+            if (ceilings.containsKey(c)) {
+              r.figure("ratioTo_" + c.name(), rate.median() / ceilings.get(c));
+            }
+          }
         }
       }
     }
     r.note(
-        "Rate counted from the first record the stream thread processed to the last (start-up"
-            + " excluded), from Streams' process-total; broker, producer and processor share this"
-            + " machine's cores. 3 partitions, one stream thread, commit interval 100 ms.");
+        "Each row reads the same backlog of realistic logins (5% failed, addresses repeating within"
+            + " the TTL, dated up to 10 min back) on the same broker, 3 partitions, exactly_once_v2"
+            + " unless it says otherwise, commit interval 100 ms, one stream thread unless it says"
+            + " otherwise. Rate from the first record processed to the last (start-up excluded),"
+            + " from Streams' process-total. 'processor ÷ it' = the processor's rate over the"
+            + " yardsticks' on the same backlog: decode+get+put+encode / get+put / passthrough."
+            + " Store writes = records its changelogs got (each is one RocksDB write once the"
+            + " record cache has collapsed repeated writes of a key); bytes = their keys and values;"
+            + " out records = what it wrote to its output topic (relay.grants for the processor).");
     return r;
+  }
+
+  /** One measured read of the backlog: rate, catch-up time and volumes per login. */
+  record Run(
+      double rate,
+      double seconds,
+      double writesPerLogin,
+      double changelogBytesPerLogin,
+      double outPerLogin,
+      double liveGrants) {}
+
+  private Run ceiling(Ceilings c, Topics topics, int n) throws Exception {
+    String app =
+        "bench-ceiling-" + c.name().toLowerCase(Locale.ROOT).replace('_', '-') + "-" + shortId();
+    String out = app + ".out";
+    bench
+        .admin
+        .createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(out, 3, (short) 1)))
+        .all()
+        .get();
+    org.popbeforesmtp.grants.GrantSerdes serdes =
+        org.popbeforesmtp.grants.GrantSerdes.of(bench.registry, true);
+    Properties props =
+        Ceilings.streamsProps(
+            app,
+            bench.kafka.bootstrapServers(),
+            Files.createDirectories(bench.settings().workDir().resolve("state-" + app)).toString(),
+            1);
+    long t = System.nanoTime();
+    double[] rate;
+    try (KafkaStreams streams =
+        new KafkaStreams(c.topology(topics.logins(), out, serdes, GrantPolicy.defaults()), props)) {
+      streams.start();
+      rate = catchUp(c.label, () -> processed(List.of(streams)), n, t);
+    }
+    Bench.Volume changelogs = bench.volume(bench.changelogs(app));
+    Bench.Volume output = bench.volume(List.of(out));
+    return new Run(
+        rate[0],
+        rate[1],
+        changelogs.records() / (double) n,
+        changelogs.bytes() / (double) n,
+        output.records() / (double) n,
+        Double.NaN);
+  }
+
+  private Run processorRun(Topics topics, int n, String guarantee, int threads, int instances)
+      throws Exception {
+    String app = "bench-" + guarantee.replace('_', '-') + "-" + shortId();
+    // each run writes its own relay.grants, so its output can be counted
+    Topics own =
+        new Topics(topics.logins(), app + ".grants", topics.revocations(), topics.deadLetters());
+    Map<String, String> streams = new LinkedHashMap<>();
+    streams.put("processing.guarantee", guarantee);
+    streams.put("num.stream.threads", Integer.toString(threads));
+    List<ProcessorApp> apps = new ArrayList<>();
+    long t = System.nanoTime();
+    double[] rate;
+    double live;
+    try {
+      for (int i = 0; i < instances; i++) {
+        apps.add(bench.processor(own, app, i, Map.of("ttl", "30m"), streams));
+      }
+      rate =
+          catchUp(
+              guarantee + (instances > 1 ? ", " + instances + " instances" : ""),
+              () -> processed(apps.stream().map(ProcessorApp::streams).toList()),
+              n,
+              t);
+      live = 0;
+      for (ProcessorApp p : apps) {
+        live += liveGrants(p);
+      }
+    } finally {
+      for (ProcessorApp p : apps) {
+        p.close();
+      }
+    }
+    Bench.Volume changelogs = bench.volume(bench.changelogs(app));
+    Bench.Volume output = bench.volume(List.of(own.grants()));
+    return new Run(
+        rate[0],
+        rate[1],
+        changelogs.records() / (double) n,
+        changelogs.bytes() / (double) n,
+        output.records() / (double) n,
+        live);
+  }
+
+  /**
+   * Waits until {@code processed} reaches {@code n}, printing progress; returns {events/s from the
+   * first record processed, seconds since {@code started}}.
+   */
+  private double[] catchUp(
+      String label, java.util.function.DoubleSupplier processed, int n, long started)
+      throws InterruptedException {
+    long first = 0;
+    double firstDone = 0;
+    long nextReport = System.nanoTime() + 5_000_000_000L;
+    while (true) {
+      double done = processed.getAsDouble();
+      if (first == 0 && done > 0) {
+        first = System.nanoTime();
+        firstDone = done;
+      }
+      if (System.nanoTime() > nextReport) {
+        nextReport += 5_000_000_000L;
+        bench.progress(
+            String.format(
+                Locale.ROOT,
+                "  %s: %,.0f of %,d events processed after %.0f s",
+                label,
+                done,
+                n,
+                (System.nanoTime() - started) / 1e9));
+      }
+      if (done >= n) {
+        long end = System.nanoTime();
+        // from the first record on: start-up (topic checks, rebalance) is not throughput
+        return new double[] {
+          (n - firstDone) / Math.max(1e-3, (end - first) / 1e9), (end - started) / 1e9
+        };
+      }
+      if (System.nanoTime() - started > Duration.ofMinutes(quick ? 2 : 10).toNanos()) {
+        throw new IllegalStateException(label + " did not catch up on " + n + " events in time");
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  private static String f2(double v) {
+    return String.format(Locale.ROOT, "%.2f", v);
   }
 
   private static String shortId() {
     return java.util.UUID.randomUUID().toString().substring(0, 8);
   }
 
-  /** Records processed by the processor's stream threads so far. */
-  private static double processed(ProcessorApp p) {
+  /** Records processed by the stream threads of {@code instances} so far. */
+  private static double processed(List<KafkaStreams> instances) {
     double sum = 0;
-    for (var e : p.streams().metrics().entrySet()) {
-      if (e.getKey().name().equals("process-total")
-          && e.getKey().group().equals("stream-thread-metrics")) {
-        sum += ((Number) e.getValue().metricValue()).doubleValue();
+    for (KafkaStreams streams : instances) {
+      for (var e : streams.metrics().entrySet()) {
+        if (e.getKey().name().equals("process-total")
+            && e.getKey().group().equals("stream-thread-metrics")) {
+          sum += ((Number) e.getValue().metricValue()).doubleValue();
+        }
       }
     }
     return sum;

@@ -165,9 +165,7 @@ public final class AuditCommand implements Callable<Integer> {
                 (read, total) -> bar.update(read, total, ""));
         bar.finish();
         Verdict verdict =
-            at == null
-                ? null
-                : Verdict.at(covering, at.toEpochMilli(), config.policy().ttl().toMillis());
+            at == null ? null : Verdict.at(covering, at.toEpochMilli(), config.policy());
         output.end(report, verdict);
         if (options.format != AuditOutput.Format.TABLE || options.output != null) {
           err.println(AuditOutput.readSummary(report));

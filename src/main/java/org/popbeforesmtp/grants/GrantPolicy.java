@@ -73,9 +73,35 @@ public record GrantPolicy(
   }
 
   /**
-   * Session store retention, measured from a session's last event: its grant lives ttl, and a late
-   * event (accepted while less than ttl old) may still chain into it up to ttl after that, dated up
-   * to the skew ahead; grace covers the rest. State is bounded by the keys active in that span.
+   * When a grant whose latest event is dated {@code lastEventAt} expires: TTL after it. The one
+   * place the expiry arithmetic lives; the topology, interactive queries and audit all call it.
+   */
+  public long expiresAt(long lastEventAt) {
+    return lastEventAt + ttl.toMillis();
+  }
+
+  /** Whether a grant expiring at {@code expiresAt} is live at {@code now}: expiry is exclusive. */
+  public static boolean liveAt(long expiresAt, long now) {
+    return now < expiresAt;
+  }
+
+  /** Whether one event dated {@code eventTime} alone grants at {@code at}: {@code [t, t + ttl)}. */
+  public boolean grantsAt(long eventTime, long at) {
+    return eventTime <= at && liveAt(expiresAt(eventTime), at);
+  }
+
+  /**
+   * How long before an instant a login can be dated and still grant at it: the TTL, plus the skew a
+   * login may be dated ahead (a replay asked about {@code t} reads from {@code t - lookBack}).
+   */
+  public Duration lookBack() {
+    return ttl.plus(maxFutureSkew);
+  }
+
+  /**
+   * Session retention, measured from a session's last event: its grant lives ttl, and a late event
+   * (accepted while less than ttl old) may still chain into it up to ttl after that, dated up to
+   * the skew ahead; grace covers the rest. State is bounded by the keys active in that span.
    */
   public Duration sessionRetention() {
     return ttl.multipliedBy(2).plus(maxFutureSkew).plus(grace);

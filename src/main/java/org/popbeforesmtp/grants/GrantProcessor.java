@@ -2,18 +2,23 @@ package org.popbeforesmtp.grants;
 
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.metrics.Sensor;
+import org.apache.kafka.common.metrics.Sensor.RecordingLevel;
+import org.apache.kafka.common.metrics.stats.Value;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsMetrics;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.internals.InternalProcessorContext;
+import org.apache.kafka.streams.processor.internals.ProcessorNode;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.SessionStore;
-import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.internals.WrappedStateStore;
 import org.popbeforesmtp.avro.LoginEvent;
 import org.popbeforesmtp.avro.RelayGrant;
 import org.popbeforesmtp.avro.Revocation;
@@ -22,14 +27,31 @@ import org.popbeforesmtp.avro.Revocation;
  * Applies {@link GrantRules} to one task's logins (keyed by grant key) and revocations (broadcast
  * to every task), on the stores of {@link StoreNames}, and forwards relay.grants upserts and
  * tombstones. A wall-clock punctuator tombstones expired grants every expiry-scan interval.
+ *
+ * <p>Output is once per key per commit interval, as a cached KTable emits: the rules' changes wait
+ * in {@link #pending} (latest per key) and go out when the key-state store's record cache flushes
+ * that key, which Streams does before every commit (and on eviction), so the grant and the state
+ * that produced it are in the same transaction. A key extended ten times within one interval gives
+ * one relay.grants record. Hooking the cache flush takes Streams' internal flush-listener API (the
+ * one KTable sources use); without a cache (it cannot be switched off in this topology, but should
+ * that change) every change is forwarded at once.
  */
 final class GrantProcessor implements Processor<String, SpecificRecord, String, RelayGrant> {
   static final String METRIC_SCOPE = "pop-before-smtp";
   private static final Duration PURGE_INTERVAL = Duration.ofMinutes(1);
 
+  /** A change waiting for its key's cache flush: the grant, or null for a tombstone. */
+  private record Pending(RelayGrant grant, long timestamp) {}
+
   private final GrantRules rules;
+  private final Map<String, Pending> pending = new LinkedHashMap<>();
   private ProcessorContext<String, RelayGrant> context;
+  private InternalProcessorContext<String, RelayGrant> internal;
+  private ProcessorNode<?, ?, ?, ?> node;
+  private boolean flushedByCache;
   private KafkaGrantStore store;
+  private long published;
+  private Sensor live;
   private Sensor created;
   private Sensor extended;
   private Sensor expired;
@@ -43,18 +65,56 @@ final class GrantProcessor implements Processor<String, SpecificRecord, String, 
   }
 
   @Override
+  @SuppressWarnings("unchecked")
   public void init(ProcessorContext<String, RelayGrant> context) {
     this.context = context;
-    SessionStore<String, GrantState> sessions = context.getStateStore(StoreNames.GRANTS);
-    KeyValueStore<String, Long> published = context.getStateStore(StoreNames.PUBLISHED);
+    KeyValueStore<String, KeyState> states = context.getStateStore(StoreNames.KEY_STATE);
     KeyValueStore<Bytes, byte[]> index = context.getStateStore(StoreNames.EXPIRY_INDEX);
     KeyValueStore<Bytes, byte[]> users = context.getStateStore(StoreNames.USER_INDEX);
-    WindowStore<String, Long> seen = context.getStateStore(StoreNames.SEEN_EVENTS);
     KeyValueStore<String, Long> revocations = context.getStateStore(StoreNames.REVOCATIONS);
-    this.store = new KafkaGrantStore(sessions, published, index, users, seen, revocations);
+    this.store =
+        new KafkaGrantStore(
+            states,
+            index,
+            users,
+            revocations,
+            new KafkaGrantStore.Listener() {
+              @Override
+              public void removing(String key) {
+                // a deleted state the cache never wrote is not flushed: send its change now
+                forward(key);
+              }
+
+              @Override
+              public void publishedDelta(int delta) {
+                if (delta != 0) {
+                  published += delta;
+                  live.record(published);
+                }
+              }
+            });
+    if (context instanceof InternalProcessorContext<?, ?> ipc
+        && states instanceof WrappedStateStore<?, ?, ?> wrapped) {
+      this.internal = (InternalProcessorContext<String, RelayGrant>) ipc;
+      this.node = internal.currentNode();
+      this.flushedByCache =
+          node != null
+              && ((WrappedStateStore<?, String, KeyState>) wrapped)
+                  .setFlushListener(record -> forward(record.key()), false);
+    }
 
     StreamsMetrics metrics = context.metrics();
     String task = context.taskId().toString();
+    live = metrics.addSensor(METRIC_SCOPE + ".task." + task + ".grants-live", RecordingLevel.INFO);
+    if (!live.hasMetrics()) {
+      live.add(
+          new MetricName(
+              "grants-live",
+              "stream-" + METRIC_SCOPE + "-metrics",
+              "published grants of the task (expired ones until the scan tombstones them)",
+              Map.of("task-id", task)),
+          new Value());
+    }
     created = sensor(metrics, task, "grants-started");
     extended = sensor(metrics, task, "grants-extended");
     expired = sensor(metrics, task, "grants-expired");
@@ -67,6 +127,8 @@ final class GrantProcessor implements Processor<String, SpecificRecord, String, 
     for (Refusal r : Refusal.values()) {
       refused.put(r, sensor(metrics, task, "logins-refused-" + r.metricName()));
     }
+    published = store.countPublished();
+    live.record(published);
 
     context.schedule(
         rules.policy().expiryScanInterval(),
@@ -95,7 +157,45 @@ final class GrantProcessor implements Processor<String, SpecificRecord, String, 
     }
   }
 
-  /** Forwards changes downstream with the given record timestamp and counts them. */
+  @Override
+  public void close() {
+    live.record(0);
+  }
+
+  /** Sends the key's pending change, if it has one (called as the cache flushes the key). */
+  @SuppressWarnings("unchecked")
+  private void forward(String key) {
+    Pending change = pending.remove(key);
+    if (change == null) {
+      return;
+    }
+    Record<String, RelayGrant> out = new Record<>(key, change.grant(), change.timestamp());
+    ProcessorNode<?, ?, ?, ?> current = internal == null ? null : internal.currentNode();
+    if (internal == null || current == node) {
+      context.forward(out);
+      return;
+    }
+    // a cache flush at commit runs outside this processor: forward as this node, as KTables do
+    internal.setCurrentNode(node);
+    try {
+      context.forward(out);
+    } finally {
+      internal.setCurrentNode(current);
+    }
+  }
+
+  private void emit(String key, RelayGrant grant, long timestamp) {
+    Pending before = pending.get(key);
+    // upserts collapsed into one keep the first one's time: when that grant interval began
+    long time =
+        before != null && before.grant() != null && grant != null ? before.timestamp() : timestamp;
+    pending.put(key, new Pending(grant, time));
+    if (!flushedByCache) {
+      forward(key);
+    }
+  }
+
+  /** Hands changes on (see {@link #pending}) with the given record timestamp and counts them. */
   private final class Forwarder implements GrantRules.Sink {
     private final long timestamp;
 
@@ -106,7 +206,7 @@ final class GrantProcessor implements Processor<String, SpecificRecord, String, 
     @Override
     public void upsert(RelayGrant grant, boolean isNew) {
       (isNew ? created : extended).record();
-      context.forward(new Record<>(grant.getKey(), grant, timestamp));
+      emit(grant.getKey(), grant, timestamp);
     }
 
     @Override
@@ -119,7 +219,7 @@ final class GrantProcessor implements Processor<String, SpecificRecord, String, 
         case REVOKED -> revoked.record();
         case SHARED_ADDRESS -> endedShared.record();
       }
-      context.forward(new Record<>(key, (RelayGrant) null, timestamp));
+      emit(key, null, timestamp);
     }
 
     @Override

@@ -28,21 +28,20 @@ import org.popbeforesmtp.net.IpPrefix;
 public final class GrantRules {
   private final GrantPolicy policy;
   private final long ttl;
+  private final long retention;
 
   public GrantRules(GrantPolicy policy) {
     this.policy = policy;
     this.ttl = policy.ttl().toMillis();
+    this.retention = policy.sessionRetention().toMillis();
   }
 
   public GrantPolicy policy() {
     return policy;
   }
 
-  /** A published grant in the expiry index. */
-  public record Published(String key, long expiresAt, List<String> users) {}
-
-  /** A grant session in the store. */
-  public record Session(String key, GrantState state) {}
+  /** An entry of the expiry index: look at {@code key} again at {@code at}. */
+  public record Filed(long at, String key) {}
 
   /** A key or prefix revocation in force. */
   public record KeyRevocation(String target, long revokedAt) {}
@@ -50,28 +49,32 @@ public final class GrantRules {
   /**
    * The state the rules keep, per task live (Kafka Streams stores) or in memory (replay). Only keys
    * of this store's partition are ever asked for.
+   *
+   * <p>A login reads its key's {@link KeyState} once and writes it at most once. The expiry index
+   * holds one entry per key with state, filed no later than {@link KeyState#due}; it is written
+   * only when a key first gets state or its due time moves earlier (a revocation), and re-filed
+   * when the scan meets an entry that is not due yet. The user index is written only when a key's
+   * published grant gets a new user, or ends.
    */
   public interface Store {
-    /** Sessions of {@code key} with end &gt;= earliestEnd and start &lt;= latestStart. */
-    List<Session> sessions(String key, long earliestEnd, long latestStart);
+    /** The key's state, or null when it has none. */
+    KeyState state(String key);
 
-    void putSession(String key, GrantState state);
+    void putState(String key, KeyState state);
 
-    void removeSession(String key, long start, long end);
+    /** Deletes the key's state (it is empty: nothing published, nothing retained). */
+    void removeState(String key, KeyState state);
 
-    /** The published grant of {@code key}, or null. */
-    Published published(String key);
+    /** Adds the key's expiry-index entry at {@code at}. */
+    void file(String key, long at);
 
-    /** Publishes (or re-publishes) a grant: the key's one entry in the time-ordered index. */
-    void putPublished(Published grant);
+    void unfile(String key, long at);
 
-    void removePublished(Published grant);
+    /** Expiry-index entries with {@code at <= now}, by (at, key). Reads only those. */
+    List<Filed> dueBy(long now);
 
-    /** Published grants with expiresAt &lt;= now, oldest first. Reads only those. */
-    List<Published> expiredBy(long now);
-
-    /** Every published grant (for prefix revocations, which are rare). */
-    List<Published> allPublished();
+    /** Every key with an expiry-index entry, i.e. with state (for prefix revocations, rare). */
+    List<String> filedKeys();
 
     /** Keys whose published grants hold a share of {@code user}. */
     List<String> keysOfUser(String user);
@@ -79,9 +82,6 @@ public final class GrantRules {
     void addUserKey(String user, String key);
 
     void removeUserKey(String user, String key);
-
-    /** Records that an event id was applied; false when it already was. */
-    boolean markSeen(String eventId, long eventTime);
 
     Long userRevokedAt(String user);
 
@@ -91,10 +91,7 @@ public final class GrantRules {
 
     void putKeyRevocation(KeyRevocation revocation);
 
-    /**
-     * Forgets what can no longer matter: revocations dated before {@code cutoff} and seen event ids
-     * older than it (every event that old is refused as expired on arrival).
-     */
+    /** Forgets revocations dated before {@code cutoff} (no event that old can grant any more). */
     void purgeBefore(long cutoff);
   }
 
@@ -170,7 +167,8 @@ public final class GrantRules {
   }
 
   /**
-   * Applies one validated login event of grant key {@code key}.
+   * Applies one validated login event of grant key {@code key}: one read of the key's state, and
+   * one write when the event is accepted.
    *
    * @return the refusal, or null when the event took part in a grant
    */
@@ -181,13 +179,17 @@ public final class GrantRules {
       sink.refused(refusal);
       return refusal;
     }
-    long time = event.getEventTime().toEpochMilli();
-    // chain with every session whose grant was still running at t, or that starts before t's ends
-    List<Session> overlapping = store.sessions(key, time - ttl + 1, time + ttl - 1);
-    List<GrantState> states = new ArrayList<>();
-    for (Session s : overlapping) {
-      states.add(s.state());
+    KeyState state = store.state(key);
+    if (state == null) {
+      state = new KeyState();
     }
+    long time = event.getEventTime().toEpochMilli();
+    if (!state.markSeen(event.getEventId(), time)) {
+      sink.refused(Refusal.DUPLICATE);
+      return Refusal.DUPLICATE;
+    }
+    // chain with every session whose grant was still running at t, or that starts before t's ends
+    List<GrantState> overlapping = state.overlapping(time - ttl + 1, time + ttl - 1);
     GrantState.Share share =
         new GrantState.Share(
             event.getUsername(),
@@ -198,31 +200,20 @@ public final class GrantRules {
             client.toString(),
             event.getProtocol(),
             event.getServerId());
-    GrantState merged = GrantState.merge(states, share, policy.maxUsersPerKey());
-    for (Session s : overlapping) {
-      store.removeSession(key, s.state().start(), s.state().end());
-    }
-    store.putSession(key, merged);
+    GrantState merged = GrantState.merge(overlapping, share, policy.maxUsersPerKey());
+    state.replaceSessions(overlapping, merged);
     if (merged.shared()) {
-      end(key, now, store, sink, Ended.SHARED_ADDRESS);
+      end(key, state, now, store, sink, Ended.SHARED_ADDRESS);
+      save(key, state, now, store);
       sink.refused(Refusal.SHARED_ADDRESS);
       return Refusal.SHARED_ADDRESS;
     }
-    publish(key, merged, now, store, sink, false);
+    publish(key, state, merged, now, store, sink, false);
+    save(key, state, now, store);
     return null;
   }
 
-  /**
-   * Runs a login through the admission checks only (recording its event id as seen when it passes
-   * them), without touching any grant: for replays that skip keys they are not asked about but must
-   * keep event-id dedupe exactly as the live task had it.
-   *
-   * @return the refusal, or null when the event would have taken part in a grant
-   */
-  public Refusal screen(LoginEvent event, String key, long now, Store store) {
-    return admit(event, IpAddress.parse(event.getClientIp()), key, now, store);
-  }
-
+  /** The admission checks that need no key state (event-id dedupe comes after them). */
   private Refusal admit(LoginEvent event, IpAddress client, String key, long now, Store store) {
     if (event.getOutcome() != Outcome.SUCCESS) {
       return Refusal.NOT_SUCCESSFUL;
@@ -235,7 +226,7 @@ public final class GrantRules {
       return Refusal.NEVER_GRANT_NETWORK;
     }
     long time = event.getEventTime().toEpochMilli();
-    if (time + ttl <= now) {
+    if (!GrantPolicy.liveAt(policy.expiresAt(time), now)) {
       return Refusal.EXPIRED_ON_ARRIVAL;
     }
     Long userRevoked = store.userRevokedAt(event.getUsername());
@@ -246,9 +237,6 @@ public final class GrantRules {
       if (time <= r.revokedAt() && covers(r.target(), key)) {
         return Refusal.REVOKED_KEY;
       }
-    }
-    if (!store.markSeen(event.getEventId(), time)) {
-      return Refusal.DUPLICATE;
     }
     return null;
   }
@@ -267,23 +255,32 @@ public final class GrantRules {
       }
       // sorted: live and replay stores list keys in different orders, the emitted order must match
       for (String key : new TreeSet<>(store.keysOfUser(user))) {
-        withoutShares(key, now, store, sink, share -> share.username().equals(user), at);
+        revoke(key, now, store, sink, share -> share.username().equals(user), at);
       }
     } else if (revocation.getScope() == RevocationScope.KEY) {
       String target = canonicalTarget(revocation.getTarget());
       store.putKeyRevocation(new KeyRevocation(target, at));
       Set<String> keys = new TreeSet<>();
-      for (Published p : store.allPublished()) {
-        if (covers(target, p.key())) {
-          keys.add(p.key());
+      for (String key : store.filedKeys()) {
+        if (covers(target, key)) {
+          keys.add(key);
         }
       }
       for (String key : keys) {
-        withoutShares(key, now, store, sink, share -> true, at);
+        revoke(key, now, store, sink, share -> true, at);
       }
     } else {
       throw new InvalidLoginException(
           "revocation scope " + revocation.getScope() + " is unknown: expected KEY or USER");
+    }
+  }
+
+  private void revoke(
+      String key, long now, Store store, Sink sink, Predicate<GrantState.Share> match, long at) {
+    KeyState state = store.state(key);
+    if (state != null && state.published()) {
+      withoutShares(key, state, now, store, sink, match, at);
+      save(key, state, now, store);
     }
   }
 
@@ -301,15 +298,21 @@ public final class GrantRules {
   }
 
   /**
-   * Removes the matching users' events dated at or before {@code at} from every session of {@code
-   * key} and re-publishes what remains (or ends the grant).
+   * Removes the matching users' events dated at or before {@code at} from every session of the key
+   * and re-publishes what remains (or ends the grant).
    */
   private void withoutShares(
-      String key, long now, Store store, Sink sink, Predicate<GrantState.Share> match, long at) {
+      String key,
+      KeyState state,
+      long now,
+      Store store,
+      Sink sink,
+      Predicate<GrantState.Share> match,
+      long at) {
     GrantState remaining = null;
-    for (Session s : store.sessions(key, 0L, Long.MAX_VALUE)) {
+    for (GrantState s : new ArrayList<>(state.sessions())) {
       List<GrantState.Share> kept = new ArrayList<>();
-      for (GrantState.Share share : s.state().shares()) {
+      for (GrantState.Share share : s.shares()) {
         if (!match.test(share) || share.lastAt() > at) {
           kept.add(
               !match.test(share) || share.firstAt() > at
@@ -325,87 +328,144 @@ public final class GrantRules {
                       share.serverId()));
         }
       }
-      if (kept.size() == s.state().shares().size() && kept.equals(s.state().shares())) {
-        remaining = later(remaining, s.state(), now);
+      if (kept.size() == s.shares().size() && kept.equals(s.shares())) {
+        remaining = later(remaining, s, now);
         continue;
       }
-      store.removeSession(key, s.state().start(), s.state().end());
-      if (!kept.isEmpty()) {
-        GrantState next = new GrantState(kept, s.state().shared());
-        store.putSession(key, next);
+      GrantState next = kept.isEmpty() ? null : new GrantState(kept, s.shared());
+      state.replaceSessions(List.of(s), next);
+      if (next != null) {
         remaining = later(remaining, next, now);
       }
     }
     if (remaining == null || remaining.shared()) {
-      end(key, now, store, sink, Ended.REVOKED);
+      end(key, state, now, store, sink, Ended.REVOKED);
     } else {
-      publish(key, remaining, now, store, sink, true);
+      publish(key, state, remaining, now, store, sink, true);
     }
   }
 
   /** Of two sessions, the live one that ends last (null when neither is live). */
   private GrantState later(GrantState a, GrantState b, long now) {
-    if (b.end() + ttl <= now) {
+    if (!GrantPolicy.liveAt(policy.expiresAt(b.end()), now)) {
       return a;
     }
     return a == null || b.end() > a.end() ? b : a;
   }
 
-  /** Tombstones every published grant that has expired by {@code now}; reads only those. */
+  /**
+   * Tombstones every published grant that has expired by {@code now}, and forgets keys whose state
+   * has left retention. Reads only the keys whose index entries are due; an entry filed before its
+   * key's grant was extended is re-filed at the new expiry.
+   */
   public void expire(long now, Store store, Sink sink) {
-    for (Published p : store.expiredBy(now)) {
-      unpublish(p, store);
-      sink.tombstone(p.key(), Ended.EXPIRED, p.expiresAt());
+    for (Filed due : store.dueBy(now)) {
+      store.unfile(due.key(), due.at());
+      KeyState state = store.state(due.key());
+      if (state == null || state.filedAt() != due.at()) {
+        continue; // an entry the key no longer owns
+      }
+      state.filedAt(0);
+      long expiresAt = state.expiresAt();
+      if (state.published() && !GrantPolicy.liveAt(expiresAt, now)) {
+        unpublish(due.key(), state, store);
+        sink.tombstone(due.key(), Ended.EXPIRED, expiresAt);
+      }
+      save(due.key(), state, now, store);
     }
   }
 
-  /** Forgets revocations and event ids that can no longer matter: their events have expired. */
+  /** Forgets revocations that can no longer matter: the events they refuse have expired. */
   public void purge(long now, Store store) {
     store.purgeBefore(now - ttl);
   }
 
-  private void publish(
-      String key, GrantState state, long now, Store store, Sink sink, boolean mayShorten) {
-    long expiresAt = state.end() + ttl;
-    Published before = store.published(key);
-    if (!mayShorten && before != null && before.expiresAt() > expiresAt) {
-      return; // a later session of this key (dated ahead within the skew) holds the grant
-    }
-    if (expiresAt <= now) {
-      end(key, now, store, sink, Ended.EXPIRED);
+  /**
+   * Writes the key's state back (its one write), first forgetting what left retention; files the
+   * key in the expiry index when it has no entry or must be looked at earlier than its entry says.
+   */
+  private void save(String key, KeyState state, long now, Store store) {
+    state.prune(now, ttl, retention);
+    if (state.isEmpty()) {
+      if (state.filedAt() != 0) {
+        store.unfile(key, state.filedAt());
+      }
+      store.removeState(key, state);
       return;
     }
-    if (before != null) {
-      store.removePublished(before);
-      for (String user : before.users()) {
-        if (!state.users().contains(user)) {
-          store.removeUserKey(user, key);
-        }
+    long due = state.due(ttl, retention);
+    if (state.filedAt() == 0 || due < state.filedAt()) {
+      if (state.filedAt() != 0) {
+        store.unfile(key, state.filedAt());
+      }
+      store.file(key, due);
+      state.filedAt(due);
+    }
+    store.putState(key, state);
+  }
+
+  private void publish(
+      String key,
+      KeyState state,
+      GrantState session,
+      long now,
+      Store store,
+      Sink sink,
+      boolean mayShorten) {
+    long expiresAt = policy.expiresAt(session.end());
+    long before = state.expiresAt();
+    if (!mayShorten && before > expiresAt) {
+      return; // a later session of this key (dated ahead within the skew) holds the grant
+    }
+    if (!GrantPolicy.liveAt(expiresAt, now)) {
+      end(key, state, now, store, sink, Ended.EXPIRED);
+      return;
+    }
+    List<String> users = session.users();
+    List<String> indexed = state.users();
+    for (String user : indexed) {
+      if (!users.contains(user)) {
+        store.removeUserKey(user, key);
       }
     }
-    store.putPublished(new Published(key, expiresAt, state.users()));
-    for (String user : state.users()) {
-      // users already indexed for this key keep their entry: one write per new user, not per user
-      if (before == null || !before.users().contains(user)) {
+    for (String user : users) {
+      // users already indexed for this key keep their entry: one write per new user, not per login
+      if (!indexed.contains(user)) {
         store.addUserKey(user, key);
       }
     }
-    sink.upsert(toGrant(key, state), before == null || before.expiresAt() <= now);
+    state.publish(expiresAt, users);
+    sink.upsert(toGrant(key, session), before == 0 || !GrantPolicy.liveAt(before, now));
   }
 
-  private void end(String key, long now, Store store, Sink sink, Ended why) {
-    Published before = store.published(key);
-    if (before != null) {
-      unpublish(before, store);
-      sink.tombstone(key, before.expiresAt() <= now ? Ended.EXPIRED : why, before.expiresAt());
+  private void end(String key, KeyState state, long now, Store store, Sink sink, Ended why) {
+    long before = state.expiresAt();
+    if (state.published()) {
+      unpublish(key, state, store);
+      sink.tombstone(key, GrantPolicy.liveAt(before, now) ? why : Ended.EXPIRED, before);
     }
   }
 
-  private static void unpublish(Published p, Store store) {
-    store.removePublished(p);
-    for (String user : p.users()) {
-      store.removeUserKey(user, p.key());
+  private static void unpublish(String key, KeyState state, Store store) {
+    for (String user : state.users()) {
+      store.removeUserKey(user, key);
     }
+    state.unpublish();
+  }
+
+  /** The session of {@code state} that grants at {@code now}, or null (IQ answers with it). */
+  public GrantState liveSession(KeyState state, long now) {
+    GrantState best = null;
+    if (state != null) {
+      for (GrantState s : state.sessions()) {
+        if (!s.shared()
+            && GrantPolicy.liveAt(policy.expiresAt(s.end()), now)
+            && (best == null || s.end() > best.end())) {
+          best = s;
+        }
+      }
+    }
+    return best;
   }
 
   /** The relay.grants value of a session. */
@@ -417,7 +477,7 @@ public final class GrantRules {
         .setUsername(latest.username())
         .setGrantedAt(java.time.Instant.ofEpochMilli(state.start()))
         .setLastEventAt(java.time.Instant.ofEpochMilli(state.end()))
-        .setExpiresAt(java.time.Instant.ofEpochMilli(state.end() + ttl))
+        .setExpiresAt(java.time.Instant.ofEpochMilli(policy.expiresAt(state.end())))
         .setEventId(latest.eventId())
         .setProtocol(latest.protocol())
         .setServerId(latest.serverId())

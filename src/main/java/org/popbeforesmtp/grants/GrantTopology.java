@@ -26,7 +26,7 @@ import org.popbeforesmtp.config.Topics;
  * The grant topology: {@code mail.logins} (LoginEvent by canonical IP) and {@code
  * relay.revocations} (Revocation) in, {@code relay.grants} (RelayGrant by grant key, compacted;
  * tombstone when a grant ends) out. Invalid records go to the dead-letter topic through the
- * processing exception handler (see {@code GrantStreamsConfig}).
+ * processing exception handler (see {@code StreamsSettings}).
  *
  * <pre>
  * logins ─ validate ─┬─ keyed by grant key ──────────────────────────┐
@@ -34,8 +34,10 @@ import org.popbeforesmtp.config.Topics;
  * revocations ─ validate ─ [revocations-broadcast: every partition] ─┴─ apply-grant-rules ─ grants
  * </pre>
  *
- * The rules keep their state in the stores of {@link StoreNames}; the {@code grants} session store
- * holds one session window per key with inactivity gap TTL, retained TTL + grace.
+ * The rules keep their state in the stores of {@link StoreNames}: one value per grant key holding
+ * its sessions (session windows with inactivity gap TTL, kept {@link
+ * GrantPolicy#sessionRetention()}), plus an expiry index and a user index. relay.grants gets at
+ * most one record per key per commit interval (the latest), as a cached KTable would emit.
  */
 public final class GrantTopology {
   private GrantTopology() {}
@@ -97,17 +99,15 @@ public final class GrantTopology {
                     .withStreamPartitioner(new BroadcastPartitioner<>()))
             .mapValues(revocation -> (SpecificRecord) revocation, Named.as("revocations-as-input"));
 
-    addStores(builder, policy);
+    addStores(builder);
     loginInputs
         .merge(revocationInputs, Named.as("merge-inputs"))
         .process(
             () -> new GrantProcessor(rules),
             Named.as("apply-grant-rules"),
-            StoreNames.GRANTS,
-            StoreNames.PUBLISHED,
+            StoreNames.KEY_STATE,
             StoreNames.EXPIRY_INDEX,
             StoreNames.USER_INDEX,
-            StoreNames.SEEN_EVENTS,
             StoreNames.REVOCATIONS)
         .to(
             topics.grants(),
@@ -115,36 +115,26 @@ public final class GrantTopology {
     return builder.build();
   }
 
-  private static void addStores(StreamsBuilder builder, GrantPolicy policy) {
-    long ttl = policy.ttl().toMillis();
-    builder.addStateStore(
-        Stores.sessionStoreBuilder(
-            Stores.persistentSessionStore(StoreNames.GRANTS, policy.sessionRetention()),
-            Serdes.String(),
-            new GrantStateSerde()));
+  /** The stores of {@link StoreNames}, each with Streams' record cache (see there for why). */
+  private static void addStores(StreamsBuilder builder) {
     builder.addStateStore(
         Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(StoreNames.PUBLISHED), Serdes.String(), Serdes.Long()));
+                Stores.persistentKeyValueStore(StoreNames.KEY_STATE),
+                Serdes.String(),
+                new KeyStateSerde())
+            .withCachingEnabled());
     builder.addStateStore(
         Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(StoreNames.EXPIRY_INDEX),
-            Serdes.Bytes(),
-            Serdes.ByteArray()));
+                Stores.persistentKeyValueStore(StoreNames.EXPIRY_INDEX),
+                Serdes.Bytes(),
+                Serdes.ByteArray())
+            .withCachingEnabled());
     builder.addStateStore(
         Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(StoreNames.USER_INDEX),
-            Serdes.Bytes(),
-            Serdes.ByteArray()));
-    builder.addStateStore(
-        Stores.windowStoreBuilder(
-            Stores.persistentWindowStore(
-                StoreNames.SEEN_EVENTS,
-                java.time.Duration.ofMillis(ttl + policy.maxFutureSkew().toMillis())
-                    .plus(policy.grace()),
-                java.time.Duration.ofMillis(1),
-                false),
-            Serdes.String(),
-            Serdes.Long()));
+                Stores.persistentKeyValueStore(StoreNames.USER_INDEX),
+                Serdes.Bytes(),
+                Serdes.ByteArray())
+            .withCachingEnabled());
     builder.addStateStore(
         Stores.keyValueStoreBuilder(
             Stores.persistentKeyValueStore(StoreNames.REVOCATIONS),

@@ -11,94 +11,64 @@ import java.util.TreeSet;
 
 /**
  * {@link GrantRules.Store} in plain collections, for replaying history outside Kafka Streams
- * (audit) and as the model in tests. Not thread-safe. Memory stays bounded by the live grants when
- * {@link GrantRules#purge} is called as time advances.
+ * (audit) and as the model in tests. Not thread-safe. Memory stays bounded by the keys active
+ * within the session retention as {@link GrantRules#expire} runs with the clock.
  */
 public final class InMemoryGrantStore implements GrantRules.Store {
-  private static final Comparator<GrantRules.Published> BY_EXPIRY =
-      Comparator.comparingLong(GrantRules.Published::expiresAt)
-          .thenComparing(GrantRules.Published::key);
+  private static final Comparator<GrantRules.Filed> BY_TIME =
+      Comparator.comparingLong(GrantRules.Filed::at).thenComparing(GrantRules.Filed::key);
 
-  private final long retention;
-  private final long ttl;
-  private final Map<String, List<GrantState>> sessions = new HashMap<>();
-  private final Map<String, GrantRules.Published> published = new HashMap<>();
-  private final TreeSet<GrantRules.Published> expiryIndex = new TreeSet<>(BY_EXPIRY);
+  private final Map<String, KeyState> states = new HashMap<>();
+  private final TreeSet<GrantRules.Filed> index = new TreeSet<>(BY_TIME);
   private final Map<String, Set<String>> userKeys = new HashMap<>();
-  private final Map<String, Long> seen = new HashMap<>();
   private final Map<String, Long> userRevocations = new HashMap<>();
   private final Map<String, Long> keyRevocations = new HashMap<>();
 
-  /** A store that forgets sessions {@link GrantPolicy#sessionRetention()} after their end. */
-  public InMemoryGrantStore(GrantPolicy policy) {
-    this.retention = policy.sessionRetention().toMillis();
-    this.ttl = policy.ttl().toMillis();
+  @Override
+  public KeyState state(String key) {
+    return states.get(key);
   }
 
   @Override
-  public List<GrantRules.Session> sessions(String key, long earliestEnd, long latestStart) {
-    List<GrantRules.Session> result = new ArrayList<>();
-    for (GrantState s : sessions.getOrDefault(key, List.of())) {
-      if (s.end() >= earliestEnd && s.start() <= latestStart) {
-        result.add(new GrantRules.Session(key, s));
-      }
-    }
-    return result;
+  public void putState(String key, KeyState state) {
+    states.put(key, state);
   }
 
   @Override
-  public void putSession(String key, GrantState state) {
-    List<GrantState> list = sessions.computeIfAbsent(key, k -> new ArrayList<>());
-    list.removeIf(s -> s.start() == state.start() && s.end() == state.end());
-    list.add(state);
+  public void removeState(String key, KeyState state) {
+    states.remove(key);
   }
 
   @Override
-  public void removeSession(String key, long start, long end) {
-    List<GrantState> list = sessions.get(key);
-    if (list != null) {
-      list.removeIf(s -> s.start() == start && s.end() == end);
-      if (list.isEmpty()) {
-        sessions.remove(key);
-      }
-    }
+  public void file(String key, long at) {
+    index.add(new GrantRules.Filed(at, key));
   }
 
   @Override
-  public GrantRules.Published published(String key) {
-    return published.get(key);
+  public void unfile(String key, long at) {
+    index.remove(new GrantRules.Filed(at, key));
   }
 
   @Override
-  public void putPublished(GrantRules.Published grant) {
-    GrantRules.Published before = published.put(grant.key(), grant);
-    if (before != null) {
-      expiryIndex.remove(before);
-    }
-    expiryIndex.add(grant);
-  }
-
-  @Override
-  public void removePublished(GrantRules.Published grant) {
-    published.remove(grant.key(), published.get(grant.key()));
-    expiryIndex.remove(grant);
-  }
-
-  @Override
-  public List<GrantRules.Published> expiredBy(long now) {
-    List<GrantRules.Published> result = new ArrayList<>();
-    for (GrantRules.Published p : expiryIndex) {
-      if (p.expiresAt() > now) {
+  public List<GrantRules.Filed> dueBy(long now) {
+    List<GrantRules.Filed> result = new ArrayList<>();
+    for (GrantRules.Filed f : index) {
+      if (f.at() > now) {
         break;
       }
-      result.add(p);
+      result.add(f);
     }
     return result;
   }
 
   @Override
-  public List<GrantRules.Published> allPublished() {
-    return new ArrayList<>(expiryIndex);
+  public List<String> filedKeys() {
+    return new ArrayList<>(states.keySet());
+  }
+
+  /** Number of keys with state (for tests of the bound). */
+  public int keyCount() {
+    return states.size();
   }
 
   @Override
@@ -117,11 +87,6 @@ public final class InMemoryGrantStore implements GrantRules.Store {
     if (keys != null && keys.remove(key) && keys.isEmpty()) {
       userKeys.remove(user);
     }
-  }
-
-  @Override
-  public boolean markSeen(String eventId, long eventTime) {
-    return seen.putIfAbsent(eventId, eventTime) == null;
   }
 
   @Override
@@ -150,10 +115,5 @@ public final class InMemoryGrantStore implements GrantRules.Store {
   public void purgeBefore(long cutoff) {
     userRevocations.values().removeIf(at -> at < cutoff);
     keyRevocations.values().removeIf(at -> at < cutoff);
-    seen.values().removeIf(time -> time < cutoff);
-    // cutoff is now - ttl: keep sessions that ended within the retention before now
-    long sessionCutoff = cutoff + ttl - retention;
-    sessions.values().forEach(list -> list.removeIf(s -> s.end() < sessionCutoff));
-    sessions.values().removeIf(List::isEmpty);
   }
 }

@@ -3,117 +3,96 @@ package org.popbeforesmtp.grants;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.common.serialization.BytesSerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.kstream.Window;
-import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.SessionStore;
-import org.apache.kafka.streams.state.WindowStore;
 
-/** {@link GrantRules.Store} on one task's Kafka Streams state stores (see {@link StoreNames}). */
+/**
+ * {@link GrantRules.Store} on one task's Kafka Streams state stores (see {@link StoreNames}).
+ * Revocations are few and asked for on every login, so they are also held in memory: loaded from
+ * their store when the task starts, kept in step with every write.
+ */
 final class KafkaGrantStore implements GrantRules.Store {
   private static final byte[] NO_VALUE = new byte[0];
 
-  private final SessionStore<String, GrantState> sessions;
-  private final KeyValueStore<String, Long> published;
+  /** Told when a key's state is deleted, and of changes to the count of published grants. */
+  interface Listener {
+    void removing(String key);
+
+    void publishedDelta(int delta);
+  }
+
+  private final KeyValueStore<String, KeyState> states;
   private final KeyValueStore<Bytes, byte[]> expiryIndex;
   private final KeyValueStore<Bytes, byte[]> userIndex;
-  private final WindowStore<String, Long> seen;
   private final KeyValueStore<String, Long> revocations;
+  private final Listener listener;
+  private final Map<String, Long> userRevocations = new HashMap<>();
+  private final Map<String, Long> keyRevocations = new HashMap<>();
 
   KafkaGrantStore(
-      SessionStore<String, GrantState> sessions,
-      KeyValueStore<String, Long> published,
+      KeyValueStore<String, KeyState> states,
       KeyValueStore<Bytes, byte[]> expiryIndex,
       KeyValueStore<Bytes, byte[]> userIndex,
-      WindowStore<String, Long> seen,
-      KeyValueStore<String, Long> revocations) {
-    this.sessions = sessions;
-    this.published = published;
+      KeyValueStore<String, Long> revocations,
+      Listener listener) {
+    this.states = states;
     this.expiryIndex = expiryIndex;
     this.userIndex = userIndex;
-    this.seen = seen;
     this.revocations = revocations;
-  }
-
-  @Override
-  public List<GrantRules.Session> sessions(String key, long earliestEnd, long latestStart) {
-    List<GrantRules.Session> result = new ArrayList<>();
-    try (KeyValueIterator<Windowed<String>, GrantState> it =
-        sessions.findSessions(key, Math.max(0L, earliestEnd), latestStart)) {
+    this.listener = listener;
+    try (KeyValueIterator<String, Long> it = revocations.all()) {
       while (it.hasNext()) {
-        result.add(new GrantRules.Session(key, it.next().value));
+        KeyValue<String, Long> entry = it.next();
+        (entry.key.startsWith("u:") ? userRevocations : keyRevocations)
+            .put(entry.key.substring(2), entry.value);
       }
     }
-    return result;
   }
 
   @Override
-  public void putSession(String key, GrantState state) {
-    sessions.put(window(key, state.start(), state.end()), state);
+  public KeyState state(String key) {
+    return states.get(key);
   }
 
   @Override
-  public void removeSession(String key, long start, long end) {
-    sessions.remove(window(key, start, end));
-  }
-
-  private static Windowed<String> window(String key, long start, long end) {
-    return new Windowed<>(key, new GrantWindow(start, end));
-  }
-
-  /** A session window [start, end], both inclusive, as session stores key them. */
-  private static final class GrantWindow extends Window {
-    GrantWindow(long start, long end) {
-      super(start, end);
-    }
-
-    @Override
-    public boolean overlap(Window other) {
-      return !(other.end() < start() || end() < other.start());
-    }
+  public void putState(String key, KeyState state) {
+    states.put(key, state);
+    listener.publishedDelta((state.published() ? 1 : 0) - (state.publishedWhenRead() ? 1 : 0));
   }
 
   @Override
-  public GrantRules.Published published(String key) {
-    Long expiresAt = published.get(key);
-    if (expiresAt == null) {
-      return null;
-    }
-    byte[] users = expiryIndex.get(indexKey(expiresAt, key));
-    return new GrantRules.Published(key, expiresAt, users == null ? List.of() : decodeUsers(users));
+  public void removeState(String key, KeyState state) {
+    listener.removing(key);
+    states.delete(key);
+    listener.publishedDelta(state.publishedWhenRead() ? -1 : 0);
   }
 
   @Override
-  public void putPublished(GrantRules.Published grant) {
-    published.put(grant.key(), grant.expiresAt());
-    expiryIndex.put(indexKey(grant.expiresAt(), grant.key()), encodeUsers(grant.users()));
+  public void file(String key, long at) {
+    expiryIndex.put(indexKey(at, key), NO_VALUE);
   }
 
   @Override
-  public void removePublished(GrantRules.Published grant) {
-    Long current = published.get(grant.key());
-    if (current != null && current == grant.expiresAt()) {
-      published.delete(grant.key());
-    }
-    expiryIndex.delete(indexKey(grant.expiresAt(), grant.key()));
+  public void unfile(String key, long at) {
+    expiryIndex.delete(indexKey(at, key));
   }
 
   @Override
-  public List<GrantRules.Published> expiredBy(long now) {
-    List<GrantRules.Published> result = new ArrayList<>();
-    // keys are expiresAt (big-endian) + key: the range ends before the bare 8 bytes of now + 1
+  public List<GrantRules.Filed> dueBy(long now) {
+    List<GrantRules.Filed> result = new ArrayList<>();
+    // keys are at (big-endian) + key: the range ends before the bare 8 bytes of now + 1
     Bytes to = Bytes.wrap(ByteBuffer.allocate(8).putLong(now + 1).array());
     try (KeyValueIterator<Bytes, byte[]> it = expiryIndex.range(null, to)) {
       while (it.hasNext()) {
-        KeyValue<Bytes, byte[]> entry = it.next();
-        if (entry.key.get().length > 8) {
-          result.add(fromIndex(entry));
+        byte[] k = it.next().key.get();
+        if (k.length > 8) {
+          result.add(fromIndex(k));
         }
       }
     }
@@ -121,21 +100,19 @@ final class KafkaGrantStore implements GrantRules.Store {
   }
 
   @Override
-  public List<GrantRules.Published> allPublished() {
-    List<GrantRules.Published> result = new ArrayList<>();
+  public List<String> filedKeys() {
+    List<String> result = new ArrayList<>();
     try (KeyValueIterator<Bytes, byte[]> it = expiryIndex.all()) {
       while (it.hasNext()) {
-        result.add(fromIndex(it.next()));
+        result.add(fromIndex(it.next().key.get()).key());
       }
     }
     return result;
   }
 
-  private static GrantRules.Published fromIndex(KeyValue<Bytes, byte[]> entry) {
-    ByteBuffer buffer = ByteBuffer.wrap(entry.key.get());
-    long expiresAt = buffer.getLong();
-    String key = new String(entry.key.get(), 8, entry.key.get().length - 8, StandardCharsets.UTF_8);
-    return new GrantRules.Published(key, expiresAt, decodeUsers(entry.value));
+  private static GrantRules.Filed fromIndex(byte[] k) {
+    long at = ByteBuffer.wrap(k).getLong();
+    return new GrantRules.Filed(at, new String(k, 8, k.length - 8, StandardCharsets.UTF_8));
   }
 
   @Override
@@ -167,73 +144,70 @@ final class KafkaGrantStore implements GrantRules.Store {
   }
 
   @Override
-  public boolean markSeen(String eventId, long eventTime) {
-    if (seen.fetch(eventId, eventTime) != null) {
-      return false;
-    }
-    seen.put(eventId, eventTime, eventTime);
-    return true;
-  }
-
-  @Override
   public Long userRevokedAt(String user) {
-    return revocations.get("u:" + user);
+    return userRevocations.get(user);
   }
 
   @Override
   public void putUserRevocation(String user, long revokedAt) {
     revocations.put("u:" + user, revokedAt);
+    userRevocations.put(user, revokedAt);
   }
 
   @Override
   public List<GrantRules.KeyRevocation> keyRevocations() {
-    List<GrantRules.KeyRevocation> result = new ArrayList<>();
-    try (KeyValueIterator<String, Long> it = revocations.prefixScan("k:", new StringSerializer())) {
-      while (it.hasNext()) {
-        KeyValue<String, Long> entry = it.next();
-        result.add(new GrantRules.KeyRevocation(entry.key.substring(2), entry.value));
-      }
+    if (keyRevocations.isEmpty()) {
+      return List.of();
     }
+    List<GrantRules.KeyRevocation> result = new ArrayList<>(keyRevocations.size());
+    keyRevocations.forEach((k, v) -> result.add(new GrantRules.KeyRevocation(k, v)));
     return result;
   }
 
   @Override
   public void putKeyRevocation(GrantRules.KeyRevocation revocation) {
-    String k = "k:" + revocation.target();
-    Long previous = revocations.get(k);
+    Long previous = keyRevocations.get(revocation.target());
     if (previous == null || previous < revocation.revokedAt()) {
-      revocations.put(k, revocation.revokedAt());
+      revocations.put("k:" + revocation.target(), revocation.revokedAt());
+      keyRevocations.put(revocation.target(), revocation.revokedAt());
     }
   }
 
   @Override
   public void purgeBefore(long cutoff) {
-    // seen ids and sessions expire with their stores' retention; revocations are few
+    purge("u:", userRevocations, cutoff);
+    purge("k:", keyRevocations, cutoff);
+  }
+
+  private void purge(String prefix, Map<String, Long> held, long cutoff) {
     List<String> stale = new ArrayList<>();
-    try (KeyValueIterator<String, Long> it = revocations.all()) {
+    held.forEach(
+        (target, at) -> {
+          if (at < cutoff) {
+            stale.add(target);
+          }
+        });
+    for (String target : stale) {
+      held.remove(target);
+      revocations.delete(prefix + target);
+    }
+  }
+
+  /** Published grants in the key-state store (read once, when the task starts). */
+  long countPublished() {
+    long n = 0;
+    try (KeyValueIterator<String, KeyState> it = states.all()) {
       while (it.hasNext()) {
-        KeyValue<String, Long> entry = it.next();
-        if (entry.value < cutoff) {
-          stale.add(entry.key);
+        if (it.next().value.published()) {
+          n++;
         }
       }
     }
-    stale.forEach(revocations::delete);
+    return n;
   }
 
-  private static Bytes indexKey(long expiresAt, String key) {
+  private static Bytes indexKey(long at, String key) {
     byte[] k = key.getBytes(StandardCharsets.UTF_8);
-    return Bytes.wrap(ByteBuffer.allocate(8 + k.length).putLong(expiresAt).put(k).array());
-  }
-
-  private static byte[] encodeUsers(List<String> users) {
-    return String.join("\0", users).getBytes(StandardCharsets.UTF_8);
-  }
-
-  private static List<String> decodeUsers(byte[] bytes) {
-    if (bytes.length == 0) {
-      return List.of();
-    }
-    return List.of(new String(bytes, StandardCharsets.UTF_8).split("\0", -1));
+    return Bytes.wrap(ByteBuffer.allocate(8 + k.length).putLong(at).put(k).array());
   }
 }

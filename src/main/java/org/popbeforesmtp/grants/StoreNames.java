@@ -3,24 +3,32 @@ package org.popbeforesmtp.grants;
 /**
  * Names of the grant topology's state stores and internal topics. Renaming one loses its state (its
  * changelog topic is named after it): treat these as a public contract.
+ *
+ * <p>Why this layout: a login used to touch six stores (sessions, published grant, expiry index,
+ * user index, seen event ids, revocations), about eight RocksDB operations and as many changelog
+ * sends. Now everything about one grant key is one value in {@link #KEY_STATE}, read once and
+ * written once per accepted login; the two indexes are written only when a key first gets state,
+ * gets a new user or ends (see {@link GrantRules.Store}); revocations are read from memory. All
+ * stores have Streams' record cache on, so writes to one key within a commit interval reach RocksDB
+ * and the changelog once.
  */
 public final class StoreNames {
   private StoreNames() {}
 
-  /** Session store: grant key → {@link GrantState} per session window (queryable). */
-  public static final String GRANTS = "grants";
+  /**
+   * Key-value store: grant key → {@link KeyState} (sessions in retention, the published grant, seen
+   * event ids, its expiry-index entry). Queryable: the HTTP API reads it.
+   */
+  public static final String KEY_STATE = "grant-key-state";
 
-  /** Key-value store: grant key → expiresAt of its published grant. */
-  public static final String PUBLISHED = "grants-published";
-
-  /** Key-value store: expiresAt (8 bytes, big-endian) + grant key → users; time-ordered. */
-  public static final String EXPIRY_INDEX = "grants-expiry-index";
+  /**
+   * Key-value store: at (8 bytes, big-endian) + grant key → nothing; time-ordered, one entry per
+   * key with state, filed no later than the key must be looked at again.
+   */
+  public static final String EXPIRY_INDEX = "grant-expiry-index";
 
   /** Key-value store: username + 0x00 + grant key → nothing; which keys a user holds. */
   public static final String USER_INDEX = "grants-user-index";
-
-  /** Window store: event id → event time, to drop duplicates within the TTL. */
-  public static final String SEEN_EVENTS = "seen-event-ids";
 
   /** Key-value store: "u:" + user or "k:" + key/prefix → revokedAt. */
   public static final String REVOCATIONS = "revocations";

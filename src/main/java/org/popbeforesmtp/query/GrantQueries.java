@@ -21,14 +21,13 @@ import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsMetadata;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
-import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
-import org.apache.kafka.streams.state.ReadOnlySessionStore;
 import org.popbeforesmtp.grants.GrantRules;
 import org.popbeforesmtp.grants.GrantState;
+import org.popbeforesmtp.grants.KeyState;
 import org.popbeforesmtp.grants.StoreNames;
 import org.popbeforesmtp.net.InvalidAddressException;
 
@@ -70,9 +69,9 @@ public final class GrantQueries {
     }
   }
 
-  /** Answers on one key's sessions, given the local store that holds them. */
+  /** Answers on one key's state, given the local store that holds it. */
   private interface KeyQuery {
-    Answer answer(String ip, String key, ReadOnlySessionStore<String, GrantState> store, String by);
+    Answer answer(String ip, String key, ReadOnlyKeyValueStore<String, KeyState> store, String by);
   }
 
   /** {@code GET /v1/grants/{ip}}: the live grant covering the address. */
@@ -86,8 +85,8 @@ public final class GrantQueries {
   }
 
   private Answer liveGrant(
-      String ip, String key, ReadOnlySessionStore<String, GrantState> store, String by) {
-    GrantState best = best(key, store);
+      String ip, String key, ReadOnlyKeyValueStore<String, KeyState> store, String by) {
+    GrantState best = rules.liveSession(store.get(key), clock.millis());
     if (best == null) {
       ObjectNode body = GrantJson.error("no live grant", "no live grant covers " + ip);
       return new Answer(404, body.put("key", key).toString(), by);
@@ -95,49 +94,33 @@ public final class GrantQueries {
     return new Answer(200, GrantJson.grant(rules.toGrant(key, best)).toString(), by);
   }
 
-  private GrantState best(String key, ReadOnlySessionStore<String, GrantState> store) {
-    long now = clock.millis();
-    long ttl = rules.policy().ttl().toMillis();
-    GrantState best = null;
-    try (KeyValueIterator<Windowed<String>, GrantState> it = store.fetch(key)) {
-      while (it.hasNext()) {
-        GrantState s = it.next().value;
-        if (!s.shared() && s.end() + ttl > now && (best == null || s.end() > best.end())) {
-          best = s;
-        }
-      }
-    }
-    return best;
-  }
-
   private Answer sessions(
-      String ip, String key, ReadOnlySessionStore<String, GrantState> store, String by) {
-    long ttl = rules.policy().ttl().toMillis();
+      String ip, String key, ReadOnlyKeyValueStore<String, KeyState> store, String by) {
     long now = clock.millis();
+    KeyState state = store.get(key);
+    GrantState live = rules.liveSession(state, now);
     ArrayNode sessions = GrantJson.mapper().createArrayNode();
-    try (KeyValueIterator<Windowed<String>, GrantState> it = store.fetch(key)) {
-      while (it.hasNext()) {
-        GrantState s = it.next().value;
-        ObjectNode node =
-            sessions
-                .addObject()
-                .put("start", GrantJson.instant(Instant.ofEpochMilli(s.start())))
-                .put("end", GrantJson.instant(Instant.ofEpochMilli(s.end())))
-                .put("expiresAt", GrantJson.instant(Instant.ofEpochMilli(s.end() + ttl)))
-                .put("live", !s.shared() && s.end() + ttl > now)
-                .put("sharedAddress", s.shared())
-                .put("eventCount", s.eventCount());
-        ArrayNode users = node.putArray("users");
-        for (GrantState.Share share : s.shares()) {
-          users
+    for (GrantState s : state == null ? List.<GrantState>of() : state.sessions()) {
+      long expiresAt = rules.policy().expiresAt(s.end());
+      ObjectNode node =
+          sessions
               .addObject()
-              .put("username", share.username())
-              .put("firstAt", GrantJson.instant(Instant.ofEpochMilli(share.firstAt())))
-              .put("lastAt", GrantJson.instant(Instant.ofEpochMilli(share.lastAt())))
-              .put("events", share.count())
-              .put("lastEventId", share.eventId())
-              .put("clientIp", share.clientIp());
-        }
+              .put("start", GrantJson.instant(Instant.ofEpochMilli(s.start())))
+              .put("end", GrantJson.instant(Instant.ofEpochMilli(s.end())))
+              .put("expiresAt", GrantJson.instant(Instant.ofEpochMilli(expiresAt)))
+              .put("live", s == live)
+              .put("sharedAddress", s.shared())
+              .put("eventCount", s.eventCount());
+      ArrayNode users = node.putArray("users");
+      for (GrantState.Share share : s.shares()) {
+        users
+            .addObject()
+            .put("username", share.username())
+            .put("firstAt", GrantJson.instant(Instant.ofEpochMilli(share.firstAt())))
+            .put("lastAt", GrantJson.instant(Instant.ofEpochMilli(share.lastAt())))
+            .put("events", share.count())
+            .put("lastEventId", share.eventId())
+            .put("clientIp", share.clientIp());
       }
     }
     ObjectNode body = GrantJson.mapper().createObjectNode().put("ip", ip).put("key", key);
@@ -154,7 +137,7 @@ public final class GrantQueries {
     }
     KeyQueryMetadata owner;
     try {
-      owner = streams.queryMetadataForKey(StoreNames.GRANTS, key, Serdes.String().serializer());
+      owner = streams.queryMetadataForKey(StoreNames.KEY_STATE, key, Serdes.String().serializer());
     } catch (IllegalStateException e) {
       return Answer.unavailable("grant processor is not running: " + e.getMessage());
     }
@@ -191,10 +174,10 @@ public final class GrantQueries {
     }
   }
 
-  private ReadOnlySessionStore<String, GrantState> store(Integer partition, boolean stale) {
-    StoreQueryParameters<ReadOnlySessionStore<String, GrantState>> params =
+  private ReadOnlyKeyValueStore<String, KeyState> store(Integer partition, boolean stale) {
+    StoreQueryParameters<ReadOnlyKeyValueStore<String, KeyState>> params =
         StoreQueryParameters.fromNameAndType(
-            StoreNames.GRANTS, QueryableStoreTypes.<String, GrantState>sessionStore());
+            StoreNames.KEY_STATE, QueryableStoreTypes.<String, KeyState>keyValueStore());
     if (partition != null) {
       params = params.withPartition(partition);
     }
@@ -216,7 +199,8 @@ public final class GrantQueries {
           streams.store(
               StoreQueryParameters.fromNameAndType(
                   StoreNames.USER_INDEX, QueryableStoreTypes.<Bytes, byte[]>keyValueStore()));
-      ReadOnlySessionStore<String, GrantState> sessions = store(null, false);
+      ReadOnlyKeyValueStore<String, KeyState> states = store(null, false);
+      long now = clock.millis();
       byte[] prefix = (user + '\0').getBytes(StandardCharsets.UTF_8);
       try (KeyValueIterator<Bytes, byte[]> it =
           index.prefixScan(
@@ -225,7 +209,7 @@ public final class GrantQueries {
           byte[] k = it.next().key.get();
           String key =
               new String(k, prefix.length, k.length - prefix.length, StandardCharsets.UTF_8);
-          GrantState best = best(key, sessions);
+          GrantState best = rules.liveSession(states.get(key), now);
           if (best != null) {
             grants.add(GrantJson.grant(rules.toGrant(key, best)));
           }

@@ -25,14 +25,10 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.apache.kafka.streams.state.HostInfo;
-import org.apache.kafka.streams.state.QueryableStoreTypes;
-import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.popbeforesmtp.avro.Revocation;
 import org.popbeforesmtp.config.ProcessorConfig;
 import org.popbeforesmtp.config.StreamsSettings;
@@ -40,7 +36,6 @@ import org.popbeforesmtp.grants.GrantRules;
 import org.popbeforesmtp.grants.GrantSerdes;
 import org.popbeforesmtp.grants.GrantTopology;
 import org.popbeforesmtp.grants.Refusal;
-import org.popbeforesmtp.grants.StoreNames;
 import org.popbeforesmtp.net.IpAddress;
 import org.popbeforesmtp.query.GrantJson;
 import org.popbeforesmtp.query.GrantQueries;
@@ -320,15 +315,7 @@ public final class ProcessorApp implements AutoCloseable {
   }
 
   private double liveGrants() {
-    try {
-      ReadOnlyKeyValueStore<String, Long> store =
-          streams.store(
-              StoreQueryParameters.fromNameAndType(
-                  StoreNames.PUBLISHED, QueryableStoreTypes.<String, Long>keyValueStore()));
-      return store.approximateNumEntries();
-    } catch (InvalidStateStoreException | IllegalStateException e) {
-      return Double.NaN;
-    }
+    return sumStreamsMetric(streams, "grants-live");
   }
 
   private void fail(Throwable cause) {

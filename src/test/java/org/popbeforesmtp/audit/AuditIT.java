@@ -95,7 +95,7 @@ class AuditIT {
       // the last round's grants have expired and their tombstones are out
       long end = System.currentTimeMillis();
       List<GrantInterval> live = new ArrayList<>();
-      GrantTimeline timeline = new GrantTimeline(20_000, 0L, live::add);
+      GrantTimeline timeline = new GrantTimeline(config.policy(), 0L, live::add);
       List<ConsumerRecord<String, RelayGrant>> records = f.grants(Duration.ofSeconds(5));
       for (ConsumerRecord<String, RelayGrant> r : records) {
         if (r.value() == null) {

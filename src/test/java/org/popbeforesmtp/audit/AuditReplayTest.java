@@ -39,7 +39,7 @@ class AuditReplayTest {
   }
 
   private Verdict verdict(long when) {
-    return Verdict.at(intervals, when, TTL);
+    return Verdict.at(intervals, when, POLICY);
   }
 
   @Test

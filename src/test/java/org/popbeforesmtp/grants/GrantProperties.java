@@ -100,7 +100,7 @@ class GrantProperties {
   void topologyKeepsTheInvariantsAndAgreesWithReplay(@ForAll("histories") List<Step> history) {
     GrantPolicy policy = GrantPolicy.defaults().withTtl(TTL);
     GrantRules rules = new GrantRules(policy);
-    InMemoryGrantStore replayStore = new InMemoryGrantStore(policy);
+    InMemoryGrantStore replayStore = new InMemoryGrantStore();
     List<TestRecord<String, RelayGrant>> replayed = new ArrayList<>();
     GrantRules.Sink replaySink = new ReplaySink(replayed);
     Path dir = tempDir();
@@ -112,7 +112,7 @@ class GrantProperties {
     List<GrantInterval> audited = new ArrayList<>();
     List<GrantInterval> liveIntervals = new ArrayList<>();
     AuditReplay audit = new AuditReplay(policy, 1, 0L, audited::add, refused -> {});
-    GrantTimeline liveTimeline = new GrantTimeline(TTL.toMillis(), 0L, liveIntervals::add);
+    GrantTimeline liveTimeline = new GrantTimeline(policy, 0L, liveIntervals::add);
 
     try (GrantDriver d = new GrantDriver(policy, dir)) {
       for (Step step : history) {

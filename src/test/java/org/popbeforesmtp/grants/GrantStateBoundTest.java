@@ -11,16 +11,14 @@ import java.util.Random;
 import java.util.Set;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.SessionStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.popbeforesmtp.avro.RelayGrant;
 import org.popbeforesmtp.testing.GrantDriver;
 
-/** After a long history with expiry, the stores hold the live grants and retention slack only. */
+/** After a long history with expiry, the stores hold the live grants and what is in retention. */
 class GrantStateBoundTest {
   @TempDir Path stateDir;
 
@@ -40,33 +38,45 @@ class GrantStateBoundTest {
       }
       long now = d.now().toEpochMilli();
 
-      KeyValueStore<String, Long> published = d.driver.getKeyValueStore(StoreNames.PUBLISHED);
+      KeyValueStore<String, KeyState> states = d.driver.getKeyValueStore(StoreNames.KEY_STATE);
       KeyValueStore<Bytes, byte[]> index = d.driver.getKeyValueStore(StoreNames.EXPIRY_INDEX);
       KeyValueStore<Bytes, byte[]> users = d.driver.getKeyValueStore(StoreNames.USER_INDEX);
-      SessionStore<String, GrantState> sessions = d.driver.getSessionStore(StoreNames.GRANTS);
 
       assertThat(table.values())
           .as("compacted relay.grants holds only live grants")
           .allSatisfy(g -> assertThat(g.getExpiresAt().toEpochMilli()).isGreaterThan(now));
-      assertThat(count(published)).isEqualTo(table.size());
-      assertThat(count(index)).isEqualTo(table.size());
-      assertThat(count(users)).isLessThanOrEqualTo(table.size() * 2).isGreaterThan(0);
-
       long retention = policy.sessionRetention().toMillis();
-      int sessionCount = 0;
-      for (String key : everKeyed) {
-        try (KeyValueIterator<Windowed<String>, GrantState> it = sessions.fetch(key)) {
-          while (it.hasNext()) {
-            KeyValue<Windowed<String>, GrantState> s = it.next();
-            // RocksDB drops whole segments (half the retention each): one segment of slack
-            assertThat(s.key.window().end())
-                .isGreaterThan(now - retention - retention / 2 - 60_000);
-            sessionCount++;
+      long ttl = policy.ttl().toMillis();
+      int published = 0;
+      int keys = 0;
+      try (KeyValueIterator<String, KeyState> it = states.all()) {
+        while (it.hasNext()) {
+          KeyValue<String, KeyState> entry = it.next();
+          KeyState state = entry.value;
+          keys++;
+          if (state.published()) {
+            published++;
+            assertThat(table).containsKey(entry.key);
           }
+          // pruned at each write of the key; the next one is due by its grant's expiry at the
+          // latest
+          long slack = ttl + policy.maxFutureSkew().toMillis();
+          assertThat(state.sessions())
+              .as("sessions of %s within retention", entry.key)
+              .allSatisfy(
+                  session -> assertThat(session.end() + retention + slack).isGreaterThan(now));
+          assertThat(state.seen().values())
+              .as("event ids of %s within the TTL", entry.key)
+              .allSatisfy(time -> assertThat(time + ttl + slack).isGreaterThan(now));
         }
       }
-      assertThat(sessionCount)
-          .as("sessions kept vs %d keys ever seen", everKeyed.size())
+      assertThat(published).isEqualTo(table.size());
+      assertThat(count(index)).as("one index entry per key with state").isEqualTo(keys);
+      assertThat(count(users)).isLessThanOrEqualTo(table.size() * 2).isGreaterThan(0);
+      // 6 s between logins: only the keys of the last retention span (~230 logins) keep state
+      assertThat(keys)
+          .as("keys with state vs %d keys ever seen", everKeyed.size())
+          .isLessThanOrEqualTo((int) (retention / 6_000) + 1)
           .isLessThan(everKeyed.size() / 2);
       assertThat(table.size()).isGreaterThan(0);
     }

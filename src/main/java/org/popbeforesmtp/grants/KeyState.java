@@ -1,0 +1,171 @@
+package org.popbeforesmtp.grants;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything the grant rules keep about one grant key, read and written whole: a login costs one
+ * state read and at most one state write (see {@link StoreNames#KEY_STATE} for why one value per
+ * key). Mutable; only {@link GrantRules} changes it.
+ *
+ * <p>Holds the key's grant sessions within {@link GrantPolicy#sessionRetention()}, the published
+ * grant's expiry and users (each of those users has a user-index entry for this key), when the
+ * key's one expiry-index entry is filed, and the event ids applied within the TTL (dedupe: an older
+ * event is refused as expired on arrival before its id matters), at most {@link #MAX_SEEN}.
+ */
+public final class KeyState {
+  /**
+   * Event ids kept per key within the TTL. A key with more successful events than this inside one
+   * TTL (one every 0.9 s for 30 min) forgets the oldest ids; a redelivered copy of one of those
+   * then only adds to eventCount, it never extends or revives a grant (its time is inside a session
+   * already).
+   */
+  public static final int MAX_SEEN = 2_000;
+
+  private static final Comparator<GrantState> BY_END = Comparator.comparingLong(GrantState::end);
+
+  private final List<GrantState> sessions;
+  private long expiresAt;
+  private List<String> users;
+  private long filedAt;
+  private final LinkedHashMap<String, Long> seen;
+  private final boolean publishedWhenRead;
+
+  /** The state of a key never seen (or forgotten). */
+  public KeyState() {
+    this(new ArrayList<>(), 0L, List.of(), 0L, new LinkedHashMap<>(), false);
+  }
+
+  KeyState(
+      List<GrantState> sessions,
+      long expiresAt,
+      List<String> users,
+      long filedAt,
+      LinkedHashMap<String, Long> seen,
+      boolean publishedWhenRead) {
+    this.sessions = sessions;
+    this.expiresAt = expiresAt;
+    this.users = users;
+    this.filedAt = filedAt;
+    this.seen = seen;
+    this.publishedWhenRead = publishedWhenRead;
+  }
+
+  /** The grant sessions in retention, by end. */
+  public List<GrantState> sessions() {
+    return Collections.unmodifiableList(sessions);
+  }
+
+  /** Expiry of the published grant (it may have expired and await the scan); 0 when none. */
+  public long expiresAt() {
+    return expiresAt;
+  }
+
+  /** Whether a grant is published (and not yet tombstoned). */
+  public boolean published() {
+    return expiresAt != 0;
+  }
+
+  /** Users of the published grant: each has a user-index entry for this key. */
+  public List<String> users() {
+    return users;
+  }
+
+  /** Time of the key's expiry-index entry; 0 when none. */
+  long filedAt() {
+    return filedAt;
+  }
+
+  void filedAt(long at) {
+    this.filedAt = at;
+  }
+
+  /** Whether the state as read from the store had a published grant (for the live count). */
+  boolean publishedWhenRead() {
+    return publishedWhenRead;
+  }
+
+  Map<String, Long> seen() {
+    return Collections.unmodifiableMap(seen);
+  }
+
+  /** Sessions with end &gt;= earliestEnd and start &lt;= latestStart. */
+  List<GrantState> overlapping(long earliestEnd, long latestStart) {
+    List<GrantState> result = new ArrayList<>(1);
+    for (GrantState s : sessions) {
+      if (s.end() >= earliestEnd && s.start() <= latestStart) {
+        result.add(s);
+      }
+    }
+    return result;
+  }
+
+  void replaceSessions(List<GrantState> removed, GrantState added) {
+    sessions.removeAll(removed);
+    if (added != null) {
+      sessions.add(added);
+      sessions.sort(BY_END);
+    }
+  }
+
+  void publish(long expiresAt, List<String> users) {
+    this.expiresAt = expiresAt;
+    this.users = List.copyOf(users);
+  }
+
+  void unpublish() {
+    this.expiresAt = 0;
+    this.users = List.of();
+  }
+
+  /** Records that an event id was applied; false when it already was. */
+  boolean markSeen(String eventId, long eventTime) {
+    if (seen.putIfAbsent(eventId, eventTime) != null) {
+      return false;
+    }
+    if (seen.size() > MAX_SEEN) {
+      Iterator<String> oldest = seen.keySet().iterator();
+      oldest.next();
+      oldest.remove();
+    }
+    return true;
+  }
+
+  /**
+   * Forgets what can no longer matter at {@code now}: sessions ended more than {@code retention}
+   * ago (no accepted event can chain into them) and event ids older than {@code ttl} (such an event
+   * is refused as expired on arrival before its id is looked at).
+   */
+  void prune(long now, long ttl, long retention) {
+    sessions.removeIf(s -> s.end() + retention <= now);
+    seen.values().removeIf(time -> time + ttl <= now);
+  }
+
+  /** Nothing left to keep: the state can be deleted. */
+  boolean isEmpty() {
+    return sessions.isEmpty() && seen.isEmpty() && expiresAt == 0;
+  }
+
+  /**
+   * When the rules must look at this key again without a new event: the published grant's expiry,
+   * else when the last session or event id falls out of retention.
+   */
+  long due(long ttl, long retention) {
+    if (expiresAt != 0) {
+      return expiresAt;
+    }
+    long due = 0;
+    for (GrantState s : sessions) {
+      due = Math.max(due, s.end() + retention);
+    }
+    for (long time : seen.values()) {
+      due = Math.max(due, time + ttl);
+    }
+    return due;
+  }
+}
