@@ -190,16 +190,32 @@ public final class Bench implements AutoCloseable {
     return "10." + ((i >>> 16) & 0xff) + "." + ((i >>> 8) & 0xff) + "." + (i & 0xff);
   }
 
+  /** Who logs in from an address. */
+  enum Users {
+    /**
+     * Each address is a household of 1–3 mailboxes that log in from it; 1 login in 20 is someone
+     * else's (a hotspot, a carrier NAT). How POP-before-SMTP traffic looks: clients poll from home.
+     */
+    HOUSEHOLDS,
+    /** Every login is any of the users: each address sees a new user at nearly every login. */
+    ANY
+  }
+
   /**
-   * A realistic login: one of {@code users}, from one of {@code addresses} (so addresses repeat
-   * within the TTL), 5% failed, 3 of 4 POP3, dated up to 10 minutes back.
+   * A realistic login: from one of {@code addresses} (so addresses repeat within the TTL), by one
+   * of {@code users} as {@code mix} says, 5% failed, 3 of 4 POP3, dated up to 10 minutes back.
    */
-  static LoginEvent login(Random random, long n, int users, int addresses, long now) {
+  static LoginEvent login(Random random, long n, int users, int addresses, Users mix, long now) {
+    int address = random.nextInt(addresses);
+    int user =
+        mix == Users.ANY || random.nextInt(20) == 0
+            ? random.nextInt(users)
+            : Math.floorMod(address * 3 + random.nextInt(1 + address % 3), users);
     return LoginEvent.newBuilder()
         .setEventId("bench-" + n)
         .setEventTime(Instant.ofEpochMilli(now - random.nextInt(600_000)))
-        .setClientIp(address(random.nextInt(addresses)))
-        .setUsername("user" + random.nextInt(users))
+        .setClientIp(address(address))
+        .setUsername("user" + user)
         .setProtocol(random.nextInt(4) == 0 ? Protocol.IMAP : Protocol.POP3)
         .setKind(LoginKind.LOGIN)
         .setOutcome(random.nextInt(20) == 0 ? Outcome.FAILURE : Outcome.SUCCESS)
@@ -210,7 +226,8 @@ public final class Bench implements AutoCloseable {
   }
 
   /** Writes {@code n} logins, acknowledged; returns events/s of the producer. */
-  double produceLogins(String topic, int n, int users, int addresses, long seed) throws Exception {
+  double produceLogins(String topic, int n, int users, int addresses, Users mix, long seed)
+      throws Exception {
     Random random = new Random(seed);
     long now = System.currentTimeMillis();
     long t = System.nanoTime();
@@ -218,7 +235,7 @@ public final class Bench implements AutoCloseable {
         new LoginPublisher(client(), topic, registry, 1, Duration.ofMinutes(2))) {
       List<LoginEvent> batch = new ArrayList<>(20_000);
       for (int i = 0; i < n; i++) {
-        batch.add(login(random, i, users, addresses, now));
+        batch.add(login(random, i, users, addresses, mix, now));
         if (batch.size() == 20_000) {
           publisher.publishAll(batch);
           batch.clear();

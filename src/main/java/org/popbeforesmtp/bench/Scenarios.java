@@ -103,6 +103,7 @@ final class Scenarios {
             "processor-throughput",
             "events",
             "addresses",
+            "users",
             "what reads the backlog",
             "events/s",
             "processor ÷ it",
@@ -111,16 +112,29 @@ final class Scenarios {
             "out records/login",
             "catch-up s");
     int[] sizes = quick ? new int[] {50_000} : new int[] {100_000, 1_000_000};
+    List<String> writesByStore = new ArrayList<>();
     for (int n : sizes) {
       boolean first = n == sizes[0];
-      for (int addresses : quick || !first ? new int[] {n / 4} : new int[] {n / 4, n / 40}) {
+      record Mix(int addresses, Bench.Users users) {}
+      List<Mix> mixes = new ArrayList<>();
+      mixes.add(new Mix(n / 4, Bench.Users.HOUSEHOLDS));
+      if (first) {
+        mixes.add(new Mix(n / 4, Bench.Users.ANY));
+      }
+      if (first && !quick) {
+        mixes.add(new Mix(n / 40, Bench.Users.HOUSEHOLDS));
+      }
+      for (Mix mix : mixes) {
+        int addresses = mix.addresses();
         Topics topics = bench.topics("throughput", 3);
-        double produced = bench.produceLogins(topics.logins(), n, 50_000, addresses, n);
-        if (history == null || n > historySize) {
+        double produced =
+            bench.produceLogins(topics.logins(), n, 50_000, addresses, mix.users(), n);
+        boolean realistic = addresses == n / 4 && mix.users() == Bench.Users.HOUSEHOLDS;
+        if (realistic && (history == null || n > historySize)) {
           history = topics;
           historySize = n;
         }
-        boolean realistic = addresses == n / 4;
+        String users = mix.users() == Bench.Users.HOUSEHOLDS ? "households" : "any user";
         java.util.EnumMap<Ceilings, Double> ceilings = new java.util.EnumMap<>(Ceilings.class);
         if (realistic) {
           for (Ceilings c : Ceilings.values()) {
@@ -129,6 +143,7 @@ final class Scenarios {
             r.row(
                 f0(n),
                 f0(addresses),
+                users,
                 "Kafka Streams: " + c.label,
                 f0(run.rate()),
                 "",
@@ -169,6 +184,7 @@ final class Scenarios {
           r.row(
               f0(n),
               f0(addresses),
+              users,
               v.label() + ", " + v.guarantee(),
               rate.show("%,.0f"),
               ratios.toString(),
@@ -184,6 +200,18 @@ final class Scenarios {
           r.figure("changelogBytesPerLogin", last.changelogBytesPerLogin());
           r.figure("outRecordsPerLogin", last.outPerLogin());
           r.figure("liveGrants", last.liveGrants());
+          writesByStore.add(
+              v.label()
+                  + ", "
+                  + v.guarantee()
+                  + ", "
+                  + f0(n)
+                  + " events, "
+                  + users
+                  + ", "
+                  + f0(addresses)
+                  + " addresses: "
+                  + last.writesByStore());
           for (Ceilings c : Ceilings.values()) {
             if (ceilings.containsKey(c)) {
               r.figure("ratioTo_" + c.name(), rate.median() / ceilings.get(c));
@@ -192,9 +220,12 @@ final class Scenarios {
         }
       }
     }
+    r.note("Store writes per login by store: " + String.join("; ", writesByStore) + ".");
     r.note(
-        "Each row reads the same backlog of realistic logins (5% failed, addresses repeating within"
-            + " the TTL, dated up to 10 min back) on the same broker, 3 partitions, exactly_once_v2"
+        "Each row reads a backlog of logins (5% failed, addresses repeating within the TTL, dated"
+            + " up to 10 min back; users: 'households' = each address has 1-3 mailboxes logging in"
+            + " from it and 1 login in 20 is someone else's, 'any user' = every login is by any of"
+            + " 50,000 users) on the same broker, 3 partitions, exactly_once_v2"
             + " unless it says otherwise, commit interval 100 ms, one stream thread unless it says"
             + " otherwise. Rate from the first record processed to the last (start-up excluded),"
             + " from Streams' process-total. 'processor ÷ it' = the processor's rate over the"
@@ -207,6 +238,7 @@ final class Scenarios {
 
   /** One measured read of the backlog: rate, catch-up time and volumes per login. */
   record Run(
+      String writesByStore,
       double rate,
       double seconds,
       double writesPerLogin,
@@ -241,6 +273,7 @@ final class Scenarios {
     Bench.Volume changelogs = bench.volume(bench.changelogs(app));
     Bench.Volume output = bench.volume(List.of(out));
     return new Run(
+        "",
         rate[0],
         rate[1],
         changelogs.records() / (double) n,
@@ -281,9 +314,20 @@ final class Scenarios {
         p.close();
       }
     }
-    Bench.Volume changelogs = bench.volume(bench.changelogs(app));
+    List<String> stores = bench.changelogs(app);
+    Bench.Volume changelogs = bench.volume(stores);
+    StringBuilder byStore = new StringBuilder();
+    for (String changelog : stores) {
+      Bench.Volume v = bench.volume(List.of(changelog));
+      byStore
+          .append(byStore.isEmpty() ? "" : ", ")
+          .append(changelog, app.length() + 1, changelog.length() - "-changelog".length())
+          .append(' ')
+          .append(f2(v.records() / (double) n));
+    }
     Bench.Volume output = bench.volume(List.of(own.grants()));
     return new Run(
+        byStore.toString(),
         rate[0],
         rate[1],
         changelogs.records() / (double) n,
@@ -881,7 +925,7 @@ final class Scenarios {
     if (topics == null) {
       n = quick ? 50_000 : 1_000_000;
       topics = bench.topics("audit", 3);
-      bench.produceLogins(topics.logins(), n, 50_000, n / 4, 5);
+      bench.produceLogins(topics.logins(), n, 50_000, n / 4, Bench.Users.HOUSEHOLDS, 5);
     }
     GrantPolicy policy = GrantPolicy.defaults();
     try (HistoryReader reader = new HistoryReader(bench.client(), bench.registry)) {

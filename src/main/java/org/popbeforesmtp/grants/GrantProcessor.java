@@ -50,7 +50,6 @@ final class GrantProcessor implements Processor<String, SpecificRecord, String, 
   private ProcessorNode<?, ?, ?, ?> node;
   private boolean flushedByCache;
   private KafkaGrantStore store;
-  private long published;
   private Sensor live;
   private Sensor created;
   private Sensor extended;
@@ -72,37 +71,7 @@ final class GrantProcessor implements Processor<String, SpecificRecord, String, 
     KeyValueStore<Bytes, byte[]> index = context.getStateStore(StoreNames.EXPIRY_INDEX);
     KeyValueStore<Bytes, byte[]> users = context.getStateStore(StoreNames.USER_INDEX);
     KeyValueStore<String, Long> revocations = context.getStateStore(StoreNames.REVOCATIONS);
-    this.store =
-        new KafkaGrantStore(
-            states,
-            index,
-            users,
-            revocations,
-            new KafkaGrantStore.Listener() {
-              @Override
-              public void removing(String key) {
-                // a deleted state the cache never wrote is not flushed: send its change now
-                forward(key);
-              }
-
-              @Override
-              public void publishedDelta(int delta) {
-                if (delta != 0) {
-                  published += delta;
-                  live.record(published);
-                }
-              }
-            });
-    if (context instanceof InternalProcessorContext<?, ?> ipc
-        && states instanceof WrappedStateStore<?, ?, ?> wrapped) {
-      this.internal = (InternalProcessorContext<String, RelayGrant>) ipc;
-      this.node = internal.currentNode();
-      this.flushedByCache =
-          node != null
-              && ((WrappedStateStore<?, String, KeyState>) wrapped)
-                  .setFlushListener(record -> forward(record.key()), false);
-    }
-
+    KeyValueStore<String, Long> counters = context.getStateStore(StoreNames.COUNTERS);
     StreamsMetrics metrics = context.metrics();
     String task = context.taskId().toString();
     live = metrics.addSensor(METRIC_SCOPE + ".task." + task + ".grants-live", RecordingLevel.INFO);
@@ -115,6 +84,35 @@ final class GrantProcessor implements Processor<String, SpecificRecord, String, 
               Map.of("task-id", task)),
           new Value());
     }
+    this.store =
+        new KafkaGrantStore(
+            states,
+            index,
+            users,
+            revocations,
+            counters,
+            new KafkaGrantStore.Listener() {
+              @Override
+              public void removing(String key) {
+                // a deleted state the cache never wrote is not flushed: send its change now
+                forward(key);
+              }
+
+              @Override
+              public void published(long count) {
+                live.record(count);
+              }
+            });
+    if (context instanceof InternalProcessorContext<?, ?> ipc
+        && states instanceof WrappedStateStore<?, ?, ?> wrapped) {
+      this.internal = (InternalProcessorContext<String, RelayGrant>) ipc;
+      this.node = internal.currentNode();
+      this.flushedByCache =
+          node != null
+              && ((WrappedStateStore<?, String, KeyState>) wrapped)
+                  .setFlushListener(record -> forward(record.key()), false);
+    }
+
     created = sensor(metrics, task, "grants-started");
     extended = sensor(metrics, task, "grants-extended");
     expired = sensor(metrics, task, "grants-expired");
@@ -127,8 +125,6 @@ final class GrantProcessor implements Processor<String, SpecificRecord, String, 
     for (Refusal r : Refusal.values()) {
       refused.put(r, sensor(metrics, task, "logins-refused-" + r.metricName()));
     }
-    published = store.countPublished();
-    live.record(published);
 
     context.schedule(
         rules.policy().expiryScanInterval(),

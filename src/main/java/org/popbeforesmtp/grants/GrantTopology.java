@@ -108,7 +108,8 @@ public final class GrantTopology {
             StoreNames.KEY_STATE,
             StoreNames.EXPIRY_INDEX,
             StoreNames.USER_INDEX,
-            StoreNames.REVOCATIONS)
+            StoreNames.REVOCATIONS,
+            StoreNames.COUNTERS)
         .to(
             topics.grants(),
             Produced.with(Serdes.String(), serdes.grants()).withName("grants-sink"));
@@ -140,6 +141,10 @@ public final class GrantTopology {
             Stores.persistentKeyValueStore(StoreNames.REVOCATIONS),
             Serdes.String(),
             Serdes.Long()));
+    builder.addStateStore(
+        Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(StoreNames.COUNTERS), Serdes.String(), Serdes.Long())
+            .withCachingEnabled());
   }
 
   /** Only for the topology-level settings of the builder; the app's own config comes at start. */

@@ -20,18 +20,22 @@ import org.apache.kafka.streams.state.KeyValueStore;
 final class KafkaGrantStore implements GrantRules.Store {
   private static final byte[] NO_VALUE = new byte[0];
 
-  /** Told when a key's state is deleted, and of changes to the count of published grants. */
+  /** Told when a key's state is deleted, and of the count of published grants. */
   interface Listener {
     void removing(String key);
 
-    void publishedDelta(int delta);
+    void published(long count);
   }
+
+  private static final String PUBLISHED = "published";
 
   private final KeyValueStore<String, KeyState> states;
   private final KeyValueStore<Bytes, byte[]> expiryIndex;
   private final KeyValueStore<Bytes, byte[]> userIndex;
   private final KeyValueStore<String, Long> revocations;
+  private final KeyValueStore<String, Long> counters;
   private final Listener listener;
+  private long published;
   private final Map<String, Long> userRevocations = new HashMap<>();
   private final Map<String, Long> keyRevocations = new HashMap<>();
 
@@ -40,12 +44,17 @@ final class KafkaGrantStore implements GrantRules.Store {
       KeyValueStore<Bytes, byte[]> expiryIndex,
       KeyValueStore<Bytes, byte[]> userIndex,
       KeyValueStore<String, Long> revocations,
+      KeyValueStore<String, Long> counters,
       Listener listener) {
     this.states = states;
     this.expiryIndex = expiryIndex;
     this.userIndex = userIndex;
     this.revocations = revocations;
+    this.counters = counters;
     this.listener = listener;
+    Long count = counters.get(PUBLISHED);
+    this.published = count == null ? 0 : count;
+    listener.published(published);
     try (KeyValueIterator<String, Long> it = revocations.all()) {
       while (it.hasNext()) {
         KeyValue<String, Long> entry = it.next();
@@ -63,14 +72,23 @@ final class KafkaGrantStore implements GrantRules.Store {
   @Override
   public void putState(String key, KeyState state) {
     states.put(key, state);
-    listener.publishedDelta((state.published() ? 1 : 0) - (state.publishedWhenRead() ? 1 : 0));
+    count((state.published() ? 1 : 0) - (state.publishedWhenRead() ? 1 : 0));
   }
 
   @Override
   public void removeState(String key, KeyState state) {
     listener.removing(key);
     states.delete(key);
-    listener.publishedDelta(state.publishedWhenRead() ? -1 : 0);
+    count(state.publishedWhenRead() ? -1 : 0);
+  }
+
+  /** Keeps the count of published grants (one cached key: one write per commit at most). */
+  private void count(int delta) {
+    if (delta != 0) {
+      published += delta;
+      counters.put(PUBLISHED, published);
+      listener.published(published);
+    }
   }
 
   @Override
@@ -191,19 +209,6 @@ final class KafkaGrantStore implements GrantRules.Store {
       held.remove(target);
       revocations.delete(prefix + target);
     }
-  }
-
-  /** Published grants in the key-state store (read once, when the task starts). */
-  long countPublished() {
-    long n = 0;
-    try (KeyValueIterator<String, KeyState> it = states.all()) {
-      while (it.hasNext()) {
-        if (it.next().value.published()) {
-          n++;
-        }
-      }
-    }
-    return n;
   }
 
   private static Bytes indexKey(long at, String key) {

@@ -33,6 +33,9 @@ public final class StoreNames {
   /** Key-value store: "u:" + user or "k:" + key/prefix → revokedAt. */
   public static final String REVOCATIONS = "revocations";
 
+  /** Key-value store: "published" → the task's count of published grants (the live gauge). */
+  public static final String COUNTERS = "grant-counters";
+
   /** Repartition topic suffix for logins a producer keyed by something else than the grant key. */
   public static final String REKEY_REPARTITION = "logins-by-grant-key";
 

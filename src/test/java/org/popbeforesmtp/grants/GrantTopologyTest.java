@@ -92,6 +92,7 @@ class GrantTopologyTest {
                 .setEventCount(1)
                 .build());
     assertThat(metric("grants-started-total")).isEqualTo(1.0);
+    assertThat(metric("grants-live")).isEqualTo(1.0);
     assertNothingElseEmitted();
   }
 
@@ -155,6 +156,7 @@ class GrantTopologyTest {
     assertThat(tombstone.timestamp()).isEqualTo(at(TTL).toEpochMilli());
     assertThat(metric("grants-expired-total")).isEqualTo(1.0);
     assertThat(metric("expiry-lag-max")).as("tombstone at the scan that saw it expire").isZero();
+    assertThat(metric("grants-live")).isZero();
 
     d.advance(TTL);
     assertNothingElseEmitted();

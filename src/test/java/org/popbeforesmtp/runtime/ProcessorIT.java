@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Test;
@@ -158,6 +159,53 @@ class ProcessorIT {
         List<ConsumerRecord<String, RelayGrant>> all = f.grants(Duration.ofSeconds(4));
         assertThat(all).hasSize(1);
         assertThat(all.get(0).value().getEventId()).isEqualTo(event.getEventId());
+      }
+    }
+  }
+
+  @Test
+  void shouldPublishOneRecordPerKeyPerCommitInterval() throws Exception {
+    try (ProcessorFixture f = new ProcessorFixture()) {
+      // a backlog waiting before the processor starts: read in one poll, within one commit
+      Instant t = Instant.now();
+      List<LoginEvent> burst = new ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        burst.add(
+            TestEvents.login(t.minusSeconds(10 - i))
+                .setClientIp("203.0.113.88")
+                .setUsername("user" + i % 2)
+                .build());
+      }
+      var config = f.config(dir.resolve("state"), Map.of());
+      try (Admin admin =
+          Admin.create(Map.of("bootstrap.servers", KafkaBroker.bootstrapServers()))) {
+        TopicProvisioner.ensure(
+            admin, config.topics(), config.partitions(), config.replicationFactor());
+      }
+      for (LoginEvent login : burst) {
+        f.send(login);
+      }
+      try (ProcessorApp app = ProcessorApp.start(config)) {
+        awaitRunning(app);
+        List<ConsumerRecord<String, RelayGrant>> seen = new ArrayList<>();
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(
+                () ->
+                    seen.addAll(f.grants(Duration.ofMillis(300)))
+                        && seen.get(seen.size() - 1).value().getEventCount() == 10);
+        seen.addAll(f.grants(Duration.ofSeconds(2)));
+        assertThat(seen)
+            .as("ten logins of one key, one relay.grants record")
+            .singleElement()
+            .satisfies(
+                r -> {
+                  assertThat(r.value().getEventId()).isEqualTo(burst.get(9).getEventId());
+                  assertThat(r.value().getExpiresAt())
+                      .isEqualTo(burst.get(9).getEventTime().plus(Duration.ofMinutes(30)));
+                });
+        HttpResponse<String> found = f.get(app.httpPort(), "/v1/grants/203.0.113.88");
+        assertThat(JSON.readTree(found.body()).get("eventCount").asInt()).isEqualTo(10);
       }
     }
   }
