@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -151,35 +150,8 @@ public final class Bench implements AutoCloseable {
   /** Fresh topics for one measurement. */
   Topics topics(String name, int partitions) {
     Topics t = Topics.defaults().withPrefix("bench-" + name + "-" + (++topicCounter) + ".");
-    TopicProvisioner.ensure(admin, t, partitions, 1);
-    // producing before every partition has its leader makes the first batches retry
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    List<String> names = List.of(t.logins(), t.grants(), t.revocations(), t.deadLetters());
-    while (true) {
-      try {
-        boolean led =
-            admin.describeTopics(names).allTopicNames().get().values().stream()
-                .flatMap(d -> d.partitions().stream())
-                .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
-        if (led) {
-          return t;
-        }
-      } catch (ExecutionException e) {
-        // not yet known to the broker's metadata
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("topics " + names + " have no leaders after 30 s");
-      }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
-    }
+    TopicProvisioner.ensure(admin, t, partitions, 1); // returns once every partition is led
+    return t;
   }
 
   /** Address {@code i} of a pool: 80% IPv4 (10.0.0.0/8), 20% IPv6 (2001:db8::/32). */

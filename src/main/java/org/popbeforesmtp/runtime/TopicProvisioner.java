@@ -1,6 +1,7 @@
 package org.popbeforesmtp.runtime;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -119,7 +120,7 @@ public final class TopicProvisioner {
         }
         LOG.info("created topics {}", create.stream().map(NewTopic::name).toList());
       }
-      TopicDescription logins = describeWhenVisible(admin, topics);
+      TopicDescription logins = describeWhenLed(admin, topics, wanted.keySet());
       int actual = logins.partitions().size();
       if (actual != partitions) {
         LOG.warn(
@@ -143,18 +144,28 @@ public final class TopicProvisioner {
     }
   }
 
-  /** Validates and describes, retrying while just-created topics propagate to the metadata. */
-  private static TopicDescription describeWhenVisible(Admin admin, Topics topics)
+  /**
+   * Validates and describes, retrying while just-created topics propagate to the metadata and until
+   * every partition has a leader: an idempotent producer whose first batches meet a partition
+   * without one retries them into out-of-sequence errors on a loaded broker.
+   */
+  private static TopicDescription describeWhenLed(
+      Admin admin, Topics topics, Collection<String> names)
       throws InterruptedException, ExecutionException, TimeoutException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (true) {
       try {
         validate(admin, topics);
-        return admin
-            .describeTopics(List.of(topics.logins()))
-            .allTopicNames()
-            .get(30, TimeUnit.SECONDS)
-            .get(topics.logins());
+        Map<String, TopicDescription> described =
+            admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS);
+        boolean led =
+            described.values().stream()
+                .flatMap(d -> d.partitions().stream())
+                .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+        if (led || System.nanoTime() > deadline) {
+          return described.get(topics.logins());
+        }
+        Thread.sleep(50);
       } catch (ExecutionException e) {
         if (!(e.getCause() instanceof UnknownTopicOrPartitionException)
             || System.nanoTime() > deadline) {
