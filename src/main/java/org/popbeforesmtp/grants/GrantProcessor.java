@@ -1,5 +1,6 @@
 package org.popbeforesmtp.grants;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -12,12 +13,14 @@ import org.apache.kafka.common.metrics.stats.Value;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsMetrics;
 import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.internals.InternalProcessorContext;
 import org.apache.kafka.streams.processor.internals.ProcessorNode;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.internals.CachingKeyValueStore;
 import org.apache.kafka.streams.state.internals.WrappedStateStore;
 import org.popbeforesmtp.avro.LoginEvent;
 import org.popbeforesmtp.avro.RelayGrant;
@@ -103,14 +106,15 @@ final class GrantProcessor implements Processor<String, SpecificRecord, String, 
                 live.record(count);
               }
             });
-    if (context instanceof InternalProcessorContext<?, ?> ipc
-        && states instanceof WrappedStateStore<?, ?, ?> wrapped) {
+    CachingKeyValueStore cache = cacheOf(states);
+    if (context instanceof InternalProcessorContext<?, ?> ipc && cache != null) {
       this.internal = (InternalProcessorContext<String, RelayGrant>) ipc;
       this.node = internal.currentNode();
+      // on the cache layer itself, under the metered one: keys only, no value decoded per flush
       this.flushedByCache =
           node != null
-              && ((WrappedStateStore<?, String, KeyState>) wrapped)
-                  .setFlushListener(record -> forward(record.key()), false);
+              && cache.setFlushListener(
+                  record -> forward(new String(record.key(), StandardCharsets.UTF_8)), false);
     }
 
     created = sensor(metrics, task, "grants-started");
@@ -156,6 +160,18 @@ final class GrantProcessor implements Processor<String, SpecificRecord, String, 
   @Override
   public void close() {
     live.record(0);
+  }
+
+  /** The record cache under a store's wrappers, or null when it has none. */
+  private static CachingKeyValueStore cacheOf(StateStore store) {
+    StateStore s = store;
+    while (s instanceof WrappedStateStore<?, ?, ?> wrapped) {
+      if (s instanceof CachingKeyValueStore cache) {
+        return cache;
+      }
+      s = wrapped.wrapped();
+    }
+    return null;
   }
 
   /** Sends the key's pending change, if it has one (called as the cache flushes the key). */

@@ -1,11 +1,8 @@
 package org.popbeforesmtp.grants;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import org.apache.kafka.common.errors.SerializationException;
@@ -33,39 +30,35 @@ public final class KeyStateSerde implements Serde<KeyState> {
   }
 
   static byte[] write(KeyState state) {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
-    try (DataOutputStream out = new DataOutputStream(bytes)) {
-      out.writeByte(VERSION);
-      out.writeLong(state.expiresAt());
-      out.writeLong(state.filedAt());
-      out.writeShort(state.users().size());
-      for (String user : state.users()) {
-        out.writeUTF(user);
-      }
-      out.writeShort(state.sessions().size());
-      for (GrantState session : state.sessions()) {
-        out.writeBoolean(session.shared());
-        out.writeShort(session.shares().size());
-        for (GrantState.Share s : session.shares()) {
-          out.writeUTF(s.username());
-          out.writeLong(s.firstAt());
-          out.writeLong(s.lastAt());
-          out.writeInt(s.count());
-          out.writeUTF(s.eventId());
-          out.writeUTF(s.clientIp());
-          out.writeByte(s.protocol().ordinal());
-          out.writeUTF(s.serverId());
-        }
-      }
-      out.writeInt(state.seen().size());
-      for (var e : state.seen().entrySet()) {
-        out.writeUTF(e.getKey());
-        out.writeLong(e.getValue());
-      }
-    } catch (IOException e) {
-      throw new SerializationException("cannot write key state", e);
+    Writer out = new Writer();
+    out.writeByte(VERSION);
+    out.writeLong(state.expiresAt());
+    out.writeLong(state.filedAt());
+    out.writeVarint(state.users().size());
+    for (String user : state.users()) {
+      out.writeString(user);
     }
-    return bytes.toByteArray();
+    out.writeVarint(state.sessions().size());
+    for (GrantState session : state.sessions()) {
+      out.writeByte(session.shared() ? 1 : 0);
+      out.writeVarint(session.shares().size());
+      for (GrantState.Share s : session.shares()) {
+        out.writeString(s.username());
+        out.writeLong(s.firstAt());
+        out.writeLong(s.lastAt());
+        out.writeVarint(s.count());
+        out.writeString(s.eventId());
+        out.writeString(s.clientIp());
+        out.writeByte(s.protocol().ordinal());
+        out.writeString(s.serverId());
+      }
+    }
+    out.writeVarint(state.seen().size());
+    for (var e : state.seen().entrySet()) {
+      out.writeString(e.getKey());
+      out.writeLong(e.getValue());
+    }
+    return out.toByteArray();
   }
 
   private static void checkVersion(byte[] bytes) {
@@ -81,31 +74,31 @@ public final class KeyStateSerde implements Serde<KeyState> {
 
   static KeyState read(byte[] bytes) {
     checkVersion(bytes);
-    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
-      in.readByte();
+    Reader in = new Reader(bytes, 1);
+    try {
       long expiresAt = in.readLong();
       long filedAt = in.readLong();
-      int userCount = in.readUnsignedShort();
-      List<String> users = new ArrayList<>(userCount);
+      int userCount = in.readVarint();
+      String[] users = new String[userCount];
       for (int i = 0; i < userCount; i++) {
-        users.add(in.readUTF());
+        users[i] = in.readString();
       }
-      int sessionCount = in.readUnsignedShort();
+      int sessionCount = in.readVarint();
       List<GrantState> sessions = new ArrayList<>(sessionCount + 1);
       Protocol[] protocols = Protocol.values();
       for (int i = 0; i < sessionCount; i++) {
-        boolean shared = in.readBoolean();
-        int n = in.readUnsignedShort();
+        boolean shared = in.readByte() != 0;
+        int n = in.readVarint();
         List<GrantState.Share> shares = new ArrayList<>(n);
         for (int j = 0; j < n; j++) {
-          String user = in.readUTF();
+          String user = in.readString();
           long first = in.readLong();
           long last = in.readLong();
-          int count = in.readInt();
-          String eventId = in.readUTF();
-          String ip = in.readUTF();
-          int protocol = in.readUnsignedByte();
-          String server = in.readUTF();
+          int count = in.readVarint();
+          String eventId = in.readString();
+          String ip = in.readString();
+          int protocol = in.readByte();
+          String server = in.readString();
           shares.add(
               new GrantState.Share(
                   user,
@@ -119,14 +112,111 @@ public final class KeyStateSerde implements Serde<KeyState> {
         }
         sessions.add(new GrantState(shares, shared));
       }
-      int seenCount = in.readInt();
+      int seenCount = in.readVarint();
       LinkedHashMap<String, Long> seen = new LinkedHashMap<>(Math.max(4, seenCount * 2));
       for (int i = 0; i < seenCount; i++) {
-        seen.put(in.readUTF(), in.readLong());
+        seen.put(in.readString(), in.readLong());
       }
-      return new KeyState(sessions, expiresAt, List.copyOf(users), filedAt, seen, expiresAt != 0);
-    } catch (IOException e) {
-      throw new SerializationException("cannot read key state of " + bytes.length + " bytes", e);
+      if (in.position() != bytes.length) {
+        throw new SerializationException(
+            "key state has " + (bytes.length - in.position()) + " bytes after its end");
+      }
+      return new KeyState(sessions, expiresAt, List.of(users), filedAt, seen, expiresAt != 0);
+    } catch (ArrayIndexOutOfBoundsException e) {
+      throw new SerializationException("key state of " + bytes.length + " bytes is cut short", e);
+    }
+  }
+
+  /** Big-endian longs, unsigned varints, strings as varint length + UTF-8, into a growing array. */
+  private static final class Writer {
+    private byte[] buf = new byte[256];
+    private int pos;
+
+    private void ensure(int n) {
+      if (pos + n > buf.length) {
+        buf = Arrays.copyOf(buf, Math.max(buf.length * 2, pos + n));
+      }
+    }
+
+    void writeByte(int b) {
+      ensure(1);
+      buf[pos++] = (byte) b;
+    }
+
+    void writeLong(long v) {
+      ensure(8);
+      for (int shift = 56; shift >= 0; shift -= 8) {
+        buf[pos++] = (byte) (v >>> shift);
+      }
+    }
+
+    void writeVarint(int v) {
+      ensure(5);
+      while ((v & ~0x7f) != 0) {
+        buf[pos++] = (byte) ((v & 0x7f) | 0x80);
+        v >>>= 7;
+      }
+      buf[pos++] = (byte) v;
+    }
+
+    void writeString(String s) {
+      byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+      writeVarint(utf8.length);
+      ensure(utf8.length);
+      System.arraycopy(utf8, 0, buf, pos, utf8.length);
+      pos += utf8.length;
+    }
+
+    byte[] toByteArray() {
+      return Arrays.copyOf(buf, pos);
+    }
+  }
+
+  private static final class Reader {
+    private final byte[] buf;
+    private int pos;
+
+    Reader(byte[] buf, int pos) {
+      this.buf = buf;
+      this.pos = pos;
+    }
+
+    int position() {
+      return pos;
+    }
+
+    int readByte() {
+      return buf[pos++] & 0xff;
+    }
+
+    long readLong() {
+      long v = 0;
+      for (int i = 0; i < 8; i++) {
+        v = v << 8 | (buf[pos++] & 0xff);
+      }
+      return v;
+    }
+
+    int readVarint() {
+      int v = 0;
+      for (int shift = 0; shift < 32; shift += 7) {
+        int b = buf[pos++];
+        v |= (b & 0x7f) << shift;
+        if ((b & 0x80) == 0) {
+          return v;
+        }
+      }
+      throw new SerializationException("key state holds a malformed length at byte " + pos);
+    }
+
+    String readString() {
+      int n = readVarint();
+      if (n < 0 || pos + n > buf.length) {
+        throw new SerializationException("key state holds a string of " + n + " bytes at " + pos);
+      }
+      String s = new String(buf, pos, n, StandardCharsets.UTF_8);
+      pos += n;
+      return s;
     }
   }
 }
