@@ -14,9 +14,10 @@ public final class StreamsSettings {
    * The Streams properties of the grant processor. Precedence, lowest first: the defaults below,
    * then {@code overrides} (a properties file, environment, flags, already merged by the caller in
    * that order). Defaults: exactly_once_v2; every internal resource explicitly named; one standby
-   * replica; records that cannot be deserialized or processed are logged and written to the
-   * dead-letter topic (KIP-1034) with the original key and value bytes, the exception and message,
-   * and the source topic, partition and offset in headers, and processing continues.
+   * replica; no task idling (max.task.idle.ms -1); records that cannot be deserialized or processed
+   * are logged and written to the dead-letter topic (KIP-1034) with the original key and value
+   * bytes, the exception and message, and the source topic, partition and offset in headers, and
+   * processing continues.
    */
   public static Properties grantProcessor(
       String applicationId, String bootstrapServers, Topics topics, Map<String, ?> overrides) {
@@ -26,6 +27,10 @@ public final class StreamsSettings {
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
     props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, 1);
+    // a task reads logins, re-keyed logins and revocations; the rules' outcome does not depend on
+    // which comes first (revocations compare event times), so no partition is waited for, and the
+    // per-record check of whether to wait (a sixth of the stream thread's time) is skipped
+    props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
     props.put(
         StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
         LogAndContinueExceptionHandler.class);

@@ -1,6 +1,5 @@
 package org.popbeforesmtp.grants;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -32,12 +31,13 @@ import org.popbeforesmtp.avro.Revocation;
  * tombstones. A wall-clock punctuator tombstones expired grants every expiry-scan interval.
  *
  * <p>Output is once per key per commit interval, as a cached KTable emits: the rules' changes wait
- * in {@link #pending} (latest per key) and go out when the key-state store's record cache flushes
- * that key, which Streams does before every commit (and on eviction), so the grant and the state
- * that produced it are in the same transaction. A key extended ten times within one interval gives
- * one relay.grants record. Hooking the cache flush takes Streams' internal flush-listener API (the
- * one KTable sources use); without a cache (it cannot be switched off in this topology, but should
- * that change) every change is forwarded at once.
+ * in {@link #pending} (latest per key), and the changed key states in {@link KafkaGrantStore}; both
+ * go out when Streams flushes the record cache of the {@link StoreNames#COUNTERS} store, which it
+ * does before every commit (and on eviction), so a grant and the state that produced it are in the
+ * same transaction. A key extended ten times within one interval gives one relay.grants record and
+ * one changelog record. Hooking the cache flush takes Streams' internal flush-listener API (the one
+ * KTable sources use); should that store lose its cache, every change is written and forwarded at
+ * once instead.
  */
 final class GrantProcessor implements Processor<String, SpecificRecord, String, RelayGrant> {
   static final String METRIC_SCOPE = "pop-before-smtp";
@@ -51,7 +51,6 @@ final class GrantProcessor implements Processor<String, SpecificRecord, String, 
   private ProcessorContext<String, RelayGrant> context;
   private InternalProcessorContext<String, RelayGrant> internal;
   private ProcessorNode<?, ?, ?, ?> node;
-  private boolean flushedByCache;
   private KafkaGrantStore store;
   private Sensor live;
   private Sensor created;
@@ -87,6 +86,12 @@ final class GrantProcessor implements Processor<String, SpecificRecord, String, 
               Map.of("task-id", task)),
           new Value());
     }
+    CachingKeyValueStore cache = cacheOf(counters);
+    if (context instanceof InternalProcessorContext<?, ?> ipc && cache != null) {
+      this.internal = (InternalProcessorContext<String, RelayGrant>) ipc;
+      this.node = internal.currentNode();
+    }
+    boolean hooked = node != null;
     this.store =
         new KafkaGrantStore(
             states,
@@ -94,10 +99,10 @@ final class GrantProcessor implements Processor<String, SpecificRecord, String, 
             users,
             revocations,
             counters,
+            !hooked,
             new KafkaGrantStore.Listener() {
               @Override
-              public void removing(String key) {
-                // a deleted state the cache never wrote is not flushed: send its change now
+              public void written(String key) {
                 forward(key);
               }
 
@@ -106,15 +111,9 @@ final class GrantProcessor implements Processor<String, SpecificRecord, String, 
                 live.record(count);
               }
             });
-    CachingKeyValueStore cache = cacheOf(states);
-    if (context instanceof InternalProcessorContext<?, ?> ipc && cache != null) {
-      this.internal = (InternalProcessorContext<String, RelayGrant>) ipc;
-      this.node = internal.currentNode();
-      // on the cache layer itself, under the metered one: keys only, no value decoded per flush
-      this.flushedByCache =
-          node != null
-              && cache.setFlushListener(
-                  record -> forward(new String(record.key(), StandardCharsets.UTF_8)), false);
+    // keys only: the value is never decoded for this hook
+    if (hooked && !cache.setFlushListener(record -> store.writeBack(), false)) {
+      throw new IllegalStateException("the counters store's record cache took no flush listener");
     }
 
     created = sensor(metrics, task, "grants-started");
@@ -202,9 +201,6 @@ final class GrantProcessor implements Processor<String, SpecificRecord, String, 
     long time =
         before != null && before.grant() != null && grant != null ? before.timestamp() : timestamp;
     pending.put(key, new Pending(grant, time));
-    if (!flushedByCache) {
-      forward(key);
-    }
   }
 
   /** Hands changes on (see {@link #pending}) with the given record timestamp and counts them. */

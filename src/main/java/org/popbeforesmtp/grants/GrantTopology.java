@@ -116,14 +116,15 @@ public final class GrantTopology {
     return builder.build();
   }
 
-  /** The stores of {@link StoreNames}, each with Streams' record cache (see there for why). */
+  /** The stores of {@link StoreNames} (see there for why each is cached or not). */
   private static void addStores(StreamsBuilder builder) {
     builder.addStateStore(
         Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(StoreNames.KEY_STATE),
                 Serdes.String(),
                 new KeyStateSerde())
-            .withCachingEnabled());
+            // written back once per commit by the processor itself (see KafkaGrantStore)
+            .withCachingDisabled());
     builder.addStateStore(
         Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(StoreNames.EXPIRY_INDEX),

@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.serialization.BytesSerializer;
@@ -14,15 +15,20 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * {@link GrantRules.Store} on one task's Kafka Streams state stores (see {@link StoreNames}).
- * Revocations are few and asked for on every login, so they are also held in memory: loaded from
- * their store when the task starts, kept in step with every write.
+ *
+ * <p>Key states are written back, not through: a changed state stays here as an object (later
+ * logins of the key read and change it in place) and reaches the key-state store once per commit
+ * interval, serialized once, as one RocksDB write and one changelog record. This is the record
+ * cache's job done without its cost per access (a sorted map of serialized bytes, a serde call on
+ * every get and put). Revocations are few and asked for on every login, so they are also held in
+ * memory: loaded from their store when the task starts, kept in step with every write.
  */
 final class KafkaGrantStore implements GrantRules.Store {
   private static final byte[] NO_VALUE = new byte[0];
 
-  /** Told when a key's state is deleted, and of the count of published grants. */
+  /** Told when a key's changed state is written to the store, and of the live-grant count. */
   interface Listener {
-    void removing(String key);
+    void written(String key);
 
     void published(long count);
   }
@@ -35,6 +41,9 @@ final class KafkaGrantStore implements GrantRules.Store {
   private final KeyValueStore<String, Long> revocations;
   private final KeyValueStore<String, Long> counters;
   private final Listener listener;
+  private final boolean writeThrough;
+  private final Map<String, KeyState> dirty = new LinkedHashMap<>();
+  private boolean ticked;
   private long published;
   private final Map<String, Long> userRevocations = new HashMap<>();
   private final Map<String, Long> keyRevocations = new HashMap<>();
@@ -45,6 +54,7 @@ final class KafkaGrantStore implements GrantRules.Store {
       KeyValueStore<Bytes, byte[]> userIndex,
       KeyValueStore<String, Long> revocations,
       KeyValueStore<String, Long> counters,
+      boolean writeThrough,
       Listener listener) {
     this.states = states;
     this.expiryIndex = expiryIndex;
@@ -52,6 +62,7 @@ final class KafkaGrantStore implements GrantRules.Store {
     this.revocations = revocations;
     this.counters = counters;
     this.listener = listener;
+    this.writeThrough = writeThrough;
     Long count = counters.get(PUBLISHED);
     this.published = count == null ? 0 : count;
     listener.published(published);
@@ -66,28 +77,68 @@ final class KafkaGrantStore implements GrantRules.Store {
 
   @Override
   public KeyState state(String key) {
+    if (dirty.containsKey(key)) {
+      return dirty.get(key);
+    }
     return states.get(key);
   }
 
   @Override
   public void putState(String key, KeyState state) {
-    states.put(key, state);
-    count((state.published() ? 1 : 0) - (state.publishedWhenRead() ? 1 : 0));
+    recount(state, state.published());
+    change(key, state);
   }
 
   @Override
   public void removeState(String key, KeyState state) {
-    listener.removing(key);
-    states.delete(key);
-    count(state.publishedWhenRead() ? -1 : 0);
+    recount(state, false);
+    change(key, null);
+  }
+
+  /** Keeps a changed state (null: deleted) until the next write-back, or writes it through. */
+  private void change(String key, KeyState state) {
+    if (writeThrough) {
+      write(key, state);
+      listener.written(key);
+      return;
+    }
+    dirty.put(key, state);
+    if (!ticked) {
+      // the counter's cache entry is what makes Streams call writeBack before the commit
+      counters.put(PUBLISHED, published);
+      ticked = true;
+    }
+  }
+
+  private void write(String key, KeyState state) {
+    if (state == null) {
+      states.delete(key);
+    } else {
+      states.put(key, state);
+    }
+  }
+
+  /**
+   * Writes every state changed since the last write-back to the key-state store, once per key,
+   * telling the listener of each; Streams calls it as it flushes the counter's record cache, before
+   * every commit, so the states and what they produced are in one transaction.
+   */
+  void writeBack() {
+    for (Map.Entry<String, KeyState> e : dirty.entrySet()) {
+      write(e.getKey(), e.getValue());
+      listener.written(e.getKey());
+    }
+    dirty.clear();
+    ticked = false;
   }
 
   /** Keeps the count of published grants (one cached key: one write per commit at most). */
-  private void count(int delta) {
-    if (delta != 0) {
-      published += delta;
-      counters.put(PUBLISHED, published);
-      listener.published(published);
+  private void recount(KeyState state, boolean published) {
+    if (state.counted() != published) {
+      state.counted(published);
+      this.published += published ? 1 : -1;
+      counters.put(PUBLISHED, this.published);
+      listener.published(this.published);
     }
   }
 

@@ -34,7 +34,7 @@ public final class KeyState {
   private List<String> users;
   private long filedAt;
   private final LinkedHashMap<String, Long> seen;
-  private final boolean publishedWhenRead;
+  private boolean counted;
 
   /** The state of a key never seen (or forgotten). */
   public KeyState() {
@@ -47,13 +47,13 @@ public final class KeyState {
       List<String> users,
       long filedAt,
       LinkedHashMap<String, Long> seen,
-      boolean publishedWhenRead) {
+      boolean counted) {
     this.sessions = sessions;
     this.expiresAt = expiresAt;
     this.users = users;
     this.filedAt = filedAt;
     this.seen = seen;
-    this.publishedWhenRead = publishedWhenRead;
+    this.counted = counted;
   }
 
   /** The grant sessions in retention, by end. */
@@ -85,9 +85,16 @@ public final class KeyState {
     this.filedAt = at;
   }
 
-  /** Whether the state as read from the store had a published grant (for the live count). */
-  boolean publishedWhenRead() {
-    return publishedWhenRead;
+  /**
+   * Whether the live-grant count includes this key: it did when the state was stored with a
+   * published grant. The store that keeps the count moves it with {@link #counted(boolean)}.
+   */
+  boolean counted() {
+    return counted;
+  }
+
+  void counted(boolean value) {
+    this.counted = value;
   }
 
   Map<String, Long> seen() {

@@ -8,9 +8,9 @@ package org.popbeforesmtp.grants;
  * user index, seen event ids, revocations), about eight RocksDB operations and as many changelog
  * sends. Now everything about one grant key is one value in {@link #KEY_STATE}, read once and
  * written once per accepted login; the two indexes are written only when a key first gets state,
- * gets a new user or ends (see {@link GrantRules.Store}); revocations are read from memory. All
- * stores have Streams' record cache on, so writes to one key within a commit interval reach RocksDB
- * and the changelog once.
+ * gets a new user or ends (see {@link GrantRules.Store}); revocations are read from memory. Writes
+ * to one key within a commit interval reach RocksDB and the changelog once: key states are written
+ * back by the processor at each commit, the other stores have Streams' record cache.
  */
 public final class StoreNames {
   private StoreNames() {}
@@ -33,7 +33,10 @@ public final class StoreNames {
   /** Key-value store: "u:" + user or "k:" + key/prefix → revokedAt. */
   public static final String REVOCATIONS = "revocations";
 
-  /** Key-value store: "published" → the task's count of published grants (the live gauge). */
+  /**
+   * Key-value store, cached: "published" → the task's count of published grants (the live gauge).
+   * Its record cache's flush, before every commit, is when the processor writes back key states.
+   */
   public static final String COUNTERS = "grant-counters";
 
   /** Repartition topic suffix for logins a producer keyed by something else than the grant key. */

@@ -41,7 +41,7 @@ class KeyStateSerdeTest {
     assertThat(read.users()).containsExactly("alice", "bøb");
     assertThat(read.filedAt()).isEqualTo(1_805_000L);
     assertThat(read.seen()).containsExactlyEntriesOf(state.seen());
-    assertThat(read.publishedWhenRead()).isTrue();
+    assertThat(read.counted()).isTrue();
     assertThat(KeyStateSerde.read(KeyStateSerde.write(new KeyState())).isEmpty()).isTrue();
   }
 
