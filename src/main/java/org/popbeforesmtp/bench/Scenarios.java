@@ -138,20 +138,29 @@ final class Scenarios {
         java.util.EnumMap<Ceilings, Double> ceilings = new java.util.EnumMap<>(Ceilings.class);
         if (realistic) {
           for (Ceilings c : Ceilings.values()) {
-            Run run = ceiling(c, topics, n);
-            ceilings.put(c, run.rate());
+            int runs = quick || !first ? 1 : 3;
+            double[] rates = new double[runs];
+            Run run = null;
+            for (int i = 0; i < runs; i++) {
+              run = ceiling(c, topics, n);
+              rates[i] = run.rate();
+            }
+            Stats.Repeated rate = Stats.repeated(rates);
+            ceilings.put(c, rate.median());
             r.row(
                 f0(n),
                 f0(addresses),
                 users,
                 "Kafka Streams: " + c.label,
-                f0(run.rate()),
+                rate.show("%,.0f"),
                 "",
                 f2(run.writesPerLogin()),
                 f0(run.changelogBytesPerLogin()),
                 f2(run.outPerLogin()),
                 f1(run.seconds()));
-            r.figure("eventsPerSecond", run.rate());
+            r.figure("eventsPerSecond", rate.median());
+            r.figure("eventsPerSecondMin", rate.min());
+            r.figure("eventsPerSecondMax", rate.max());
           }
         }
         record Variant(String label, String guarantee, int threads, int instances, int runs) {}
