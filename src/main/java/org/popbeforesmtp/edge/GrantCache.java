@@ -19,6 +19,7 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.popbeforesmtp.avro.RelayGrant;
+import org.popbeforesmtp.grants.GrantPolicy;
 import org.popbeforesmtp.net.InvalidAddressException;
 import org.popbeforesmtp.net.IpAddress;
 import org.popbeforesmtp.net.IpPrefix;
@@ -222,7 +223,7 @@ public final class GrantCache implements GrantLookup, AutoCloseable {
     if (expiresAt == Long.MIN_VALUE) {
       return Verdict.none();
     }
-    return clock.millis() < expiresAt - skewAllowanceMs
+    return GrantPolicy.liveAt(expiresAt - skewAllowanceMs, clock.millis())
         ? Verdict.granted(expiresAt)
         : Verdict.none();
   }

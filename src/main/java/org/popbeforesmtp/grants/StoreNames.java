@@ -10,7 +10,8 @@ package org.popbeforesmtp.grants;
  * written once per accepted login; the two indexes are written only when a key first gets state,
  * gets a new user or ends (see {@link GrantRules.Store}); revocations are read from memory. Writes
  * to one key within a commit interval reach RocksDB and the changelog once: key states are written
- * back by the processor at each commit, the other stores have Streams' record cache.
+ * back by the processor at each commit. The indexes are written once per new key or user, so they
+ * have no record cache (it would collapse almost nothing and cost its flush).
  */
 public final class StoreNames {
   private StoreNames() {}
