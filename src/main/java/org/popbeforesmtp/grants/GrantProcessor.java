@@ -71,7 +71,6 @@ final class GrantProcessor implements Processor<String, SpecificRecord, String, 
     this.context = context;
     KeyValueStore<String, KeyState> states = context.getStateStore(StoreNames.KEY_STATE);
     KeyValueStore<Bytes, byte[]> index = context.getStateStore(StoreNames.EXPIRY_INDEX);
-    KeyValueStore<Bytes, byte[]> users = context.getStateStore(StoreNames.USER_INDEX);
     KeyValueStore<String, Long> revocations = context.getStateStore(StoreNames.REVOCATIONS);
     KeyValueStore<String, Long> counters = context.getStateStore(StoreNames.COUNTERS);
     StreamsMetrics metrics = context.metrics();
@@ -96,7 +95,6 @@ final class GrantProcessor implements Processor<String, SpecificRecord, String, 
         new KafkaGrantStore(
             states,
             index,
-            users,
             revocations,
             counters,
             !hooked,

@@ -53,8 +53,8 @@ public final class GrantRules {
    * <p>A login reads its key's {@link KeyState} once and writes it at most once. The expiry index
    * holds one entry per key with state, filed no later than {@link KeyState#due}; it is written
    * only when a key first gets state or its due time moves earlier (a revocation), and re-filed
-   * when the scan meets an entry that is not due yet. The user index is written only when a key's
-   * published grant gets a new user, or ends.
+   * when the scan meets an entry that is not due yet. There is no user index: a user revocation
+   * scans the key states.
    */
   public interface Store {
     /** The key's state, or null when it has none. */
@@ -76,12 +76,12 @@ public final class GrantRules {
     /** Every key with an expiry-index entry, i.e. with state (for prefix revocations, rare). */
     List<String> filedKeys();
 
-    /** Keys whose published grants hold a share of {@code user}. */
+    /**
+     * Keys whose published grants hold a share of {@code user} ({@link KeyState#users()}). Asked
+     * only by user revocations, which are rare: a scan of the key states, so that no login pays for
+     * a user index.
+     */
     List<String> keysOfUser(String user);
-
-    void addUserKey(String user, String key);
-
-    void removeUserKey(String user, String key);
 
     Long userRevokedAt(String user);
 
@@ -368,7 +368,7 @@ public final class GrantRules {
       state.filedAt(0);
       long expiresAt = state.expiresAt();
       if (state.published() && !GrantPolicy.liveAt(expiresAt, now)) {
-        unpublish(due.key(), state, store);
+        state.unpublish();
         sink.tombstone(due.key(), Ended.EXPIRED, expiresAt);
       }
       save(due.key(), state, now, store);
@@ -421,36 +421,16 @@ public final class GrantRules {
       end(key, state, now, store, sink, Ended.EXPIRED);
       return;
     }
-    List<String> users = session.users();
-    List<String> indexed = state.users();
-    for (String user : indexed) {
-      if (!users.contains(user)) {
-        store.removeUserKey(user, key);
-      }
-    }
-    for (String user : users) {
-      // users already indexed for this key keep their entry: one write per new user, not per login
-      if (!indexed.contains(user)) {
-        store.addUserKey(user, key);
-      }
-    }
-    state.publish(expiresAt, users);
+    state.publish(expiresAt, session.users());
     sink.upsert(toGrant(key, session), before == 0 || !GrantPolicy.liveAt(before, now));
   }
 
   private void end(String key, KeyState state, long now, Store store, Sink sink, Ended why) {
     long before = state.expiresAt();
     if (state.published()) {
-      unpublish(key, state, store);
+      state.unpublish();
       sink.tombstone(key, GrantPolicy.liveAt(before, now) ? why : Ended.EXPIRED, before);
     }
-  }
-
-  private static void unpublish(String key, KeyState state, Store store) {
-    for (String user : state.users()) {
-      store.removeUserKey(user, key);
-    }
-    state.unpublish();
   }
 
   /** The session of {@code state} that grants at {@code now}, or null (IQ answers with it). */

@@ -36,8 +36,8 @@ import org.popbeforesmtp.config.Topics;
  *
  * The rules keep their state in the stores of {@link StoreNames}: one value per grant key holding
  * its sessions (session windows with inactivity gap TTL, kept {@link
- * GrantPolicy#sessionRetention()}), plus an expiry index and a user index. relay.grants gets at
- * most one record per key per commit interval (the latest), as a cached KTable would emit.
+ * GrantPolicy#sessionRetention()}), plus an expiry index. relay.grants gets at most one record per
+ * key per commit interval (the latest), as a cached KTable would emit.
  */
 public final class GrantTopology {
   private GrantTopology() {}
@@ -107,7 +107,6 @@ public final class GrantTopology {
             Named.as("apply-grant-rules"),
             StoreNames.KEY_STATE,
             StoreNames.EXPIRY_INDEX,
-            StoreNames.USER_INDEX,
             StoreNames.REVOCATIONS,
             StoreNames.COUNTERS)
         .to(
@@ -130,16 +129,8 @@ public final class GrantTopology {
                 Stores.persistentKeyValueStore(StoreNames.EXPIRY_INDEX),
                 Serdes.Bytes(),
                 Serdes.ByteArray())
-            // written once per new key or user: a cache would collapse almost nothing and its
-            // flush (with a metric per entry) cost a sixth of the stream thread
-            .withCachingDisabled());
-    builder.addStateStore(
-        Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(StoreNames.USER_INDEX),
-                Serdes.Bytes(),
-                Serdes.ByteArray())
-            // written once per new key or user: a cache would collapse almost nothing and its
-            // flush (with a metric per entry) cost a sixth of the stream thread
+            // written once per new key: a cache would collapse almost nothing and its flush
+            // (with a metric per entry) cost a sixth of the stream thread
             .withCachingDisabled());
     builder.addStateStore(
         Stores.keyValueStoreBuilder(

@@ -3,10 +3,8 @@ package org.popbeforesmtp.grants;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeSet;
 
 /**
@@ -20,7 +18,6 @@ public final class InMemoryGrantStore implements GrantRules.Store {
 
   private final Map<String, KeyState> states = new HashMap<>();
   private final TreeSet<GrantRules.Filed> index = new TreeSet<>(BY_TIME);
-  private final Map<String, Set<String>> userKeys = new HashMap<>();
   private final Map<String, Long> userRevocations = new HashMap<>();
   private final Map<String, Long> keyRevocations = new HashMap<>();
 
@@ -73,20 +70,14 @@ public final class InMemoryGrantStore implements GrantRules.Store {
 
   @Override
   public List<String> keysOfUser(String user) {
-    return new ArrayList<>(userKeys.getOrDefault(user, Set.of()));
-  }
-
-  @Override
-  public void addUserKey(String user, String key) {
-    userKeys.computeIfAbsent(user, u -> new LinkedHashSet<>()).add(key);
-  }
-
-  @Override
-  public void removeUserKey(String user, String key) {
-    Set<String> keys = userKeys.get(user);
-    if (keys != null && keys.remove(key) && keys.isEmpty()) {
-      userKeys.remove(user);
-    }
+    List<String> keys = new ArrayList<>();
+    states.forEach(
+        (key, state) -> {
+          if (state.users().contains(user)) {
+            keys.add(key);
+          }
+        });
+    return keys;
   }
 
   @Override

@@ -7,7 +7,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.common.serialization.BytesSerializer;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -37,7 +36,6 @@ final class KafkaGrantStore implements GrantRules.Store {
 
   private final KeyValueStore<String, KeyState> states;
   private final KeyValueStore<Bytes, byte[]> expiryIndex;
-  private final KeyValueStore<Bytes, byte[]> userIndex;
   private final KeyValueStore<String, Long> revocations;
   private final KeyValueStore<String, Long> counters;
   private final Listener listener;
@@ -51,14 +49,12 @@ final class KafkaGrantStore implements GrantRules.Store {
   KafkaGrantStore(
       KeyValueStore<String, KeyState> states,
       KeyValueStore<Bytes, byte[]> expiryIndex,
-      KeyValueStore<Bytes, byte[]> userIndex,
       KeyValueStore<String, Long> revocations,
       KeyValueStore<String, Long> counters,
       boolean writeThrough,
       Listener listener) {
     this.states = states;
     this.expiryIndex = expiryIndex;
-    this.userIndex = userIndex;
     this.revocations = revocations;
     this.counters = counters;
     this.listener = listener;
@@ -184,32 +180,25 @@ final class KafkaGrantStore implements GrantRules.Store {
     return new GrantRules.Filed(at, new String(k, 8, k.length - 8, StandardCharsets.UTF_8));
   }
 
+  /** A scan of every key state of the task (stored, then those changed since the write-back). */
   @Override
   public List<String> keysOfUser(String user) {
-    byte[] prefix = (user + '\0').getBytes(StandardCharsets.UTF_8);
     List<String> keys = new ArrayList<>();
-    try (KeyValueIterator<Bytes, byte[]> it =
-        userIndex.prefixScan(Bytes.wrap(prefix), new BytesSerializer())) {
+    try (KeyValueIterator<String, KeyState> it = states.all()) {
       while (it.hasNext()) {
-        byte[] k = it.next().key.get();
-        keys.add(new String(k, prefix.length, k.length - prefix.length, StandardCharsets.UTF_8));
+        KeyValue<String, KeyState> entry = it.next();
+        if (!dirty.containsKey(entry.key) && entry.value.users().contains(user)) {
+          keys.add(entry.key);
+        }
       }
     }
+    dirty.forEach(
+        (key, state) -> {
+          if (state != null && state.users().contains(user)) {
+            keys.add(key);
+          }
+        });
     return keys;
-  }
-
-  @Override
-  public void addUserKey(String user, String key) {
-    userIndex.put(userKey(user, key), NO_VALUE);
-  }
-
-  @Override
-  public void removeUserKey(String user, String key) {
-    userIndex.delete(userKey(user, key));
-  }
-
-  private static Bytes userKey(String user, String key) {
-    return Bytes.wrap((user + '\0' + key).getBytes(StandardCharsets.UTF_8));
   }
 
   @Override

@@ -14,9 +14,9 @@ import java.util.Map;
  * key). Mutable; only {@link GrantRules} changes it.
  *
  * <p>Holds the key's grant sessions within {@link GrantPolicy#sessionRetention()}, the published
- * grant's expiry and users (each of those users has a user-index entry for this key), when the
- * key's one expiry-index entry is filed, and the event ids applied within the TTL (dedupe: an older
- * event is refused as expired on arrival before its id matters), at most {@link #MAX_SEEN}.
+ * grant's expiry and users (what a user revocation looks for), when the key's one expiry-index
+ * entry is filed, and the event ids applied within the TTL (dedupe: an older event is refused as
+ * expired on arrival before its id matters), at most {@link #MAX_SEEN}.
  */
 public final class KeyState {
   /**
@@ -71,7 +71,7 @@ public final class KeyState {
     return expiresAt != 0;
   }
 
-  /** Users of the published grant: each has a user-index entry for this key. */
+  /** Users of the published grant (a user revocation ends the grant of each key holding one). */
   public List<String> users() {
     return users;
   }

@@ -15,9 +15,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsMetadata;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
@@ -195,23 +195,16 @@ public final class GrantQueries {
     ArrayNode grants = GrantJson.mapper().createArrayNode();
     List<String> missing = new ArrayList<>();
     try {
-      ReadOnlyKeyValueStore<Bytes, byte[]> index =
-          streams.store(
-              StoreQueryParameters.fromNameAndType(
-                  StoreNames.USER_INDEX, QueryableStoreTypes.<Bytes, byte[]>keyValueStore()));
-      ReadOnlyKeyValueStore<String, KeyState> states = store(null, false);
       long now = clock.millis();
-      byte[] prefix = (user + '\0').getBytes(StandardCharsets.UTF_8);
-      try (KeyValueIterator<Bytes, byte[]> it =
-          index.prefixScan(
-              Bytes.wrap(prefix), new org.apache.kafka.common.serialization.BytesSerializer())) {
+      // no user index (see StoreNames): a scan of this instance's key states, rare and read-only
+      try (KeyValueIterator<String, KeyState> it = store(null, false).all()) {
         while (it.hasNext()) {
-          byte[] k = it.next().key.get();
-          String key =
-              new String(k, prefix.length, k.length - prefix.length, StandardCharsets.UTF_8);
-          GrantState best = rules.liveSession(states.get(key), now);
-          if (best != null) {
-            grants.add(GrantJson.grant(rules.toGrant(key, best)));
+          KeyValue<String, KeyState> entry = it.next();
+          if (entry.value.users().contains(user)) {
+            GrantState best = rules.liveSession(entry.value, now);
+            if (best != null) {
+              grants.add(GrantJson.grant(rules.toGrant(entry.key, best)));
+            }
           }
         }
       }

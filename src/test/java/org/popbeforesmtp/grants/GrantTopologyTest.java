@@ -477,7 +477,7 @@ class GrantTopologyTest {
     String description =
         GrantTopology.build(d.topics, d.serdes, d.policy, 12).describe().toString();
     assertThat(description)
-        .contains(StoreNames.KEY_STATE, StoreNames.EXPIRY_INDEX, StoreNames.USER_INDEX)
+        .contains(StoreNames.KEY_STATE, StoreNames.EXPIRY_INDEX)
         .contains(StoreNames.REKEY_REPARTITION, StoreNames.REVOCATION_BROADCAST)
         .doesNotContain("KSTREAM-")
         .doesNotContain("KTABLE-");

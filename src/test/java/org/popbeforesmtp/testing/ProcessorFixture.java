@@ -12,12 +12,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.popbeforesmtp.avro.LoginEvent;
@@ -45,6 +47,15 @@ public final class ProcessorFixture implements AutoCloseable {
 
   /** A processor config on this fixture's names, with the given extra settings. */
   public ProcessorConfig config(Path stateDir, Map<String, String> settings) {
+    return config(stateDir, settings, Map.of());
+  }
+
+  /**
+   * A processor config on this fixture's names, with the given extra settings and Kafka client or
+   * Streams properties.
+   */
+  public ProcessorConfig config(
+      Path stateDir, Map<String, String> settings, Map<String, String> kafka) {
     Map<String, String> flags = new HashMap<>();
     flags.put("bootstrap.servers", KafkaBroker.bootstrapServers());
     flags.put("schema.registry.url", registryUrl);
@@ -58,18 +69,21 @@ public final class ProcessorFixture implements AutoCloseable {
     flags.put("topic.revocations", prefix + "relay.revocations");
     flags.put("topic.dead.letters", prefix + "mail.logins.dlq");
     flags.putAll(settings);
+    Map<String, String> kafkaFlags = new HashMap<>();
+    kafkaFlags.put("consumer.session.timeout.ms", "10000");
+    kafkaFlags.putAll(kafka);
     return ProcessorConfig.from(
         ConfigSources.load(
-            ProcessorConfig.SETTINGS,
-            ProcessorConfig.DEFAULTS,
-            null,
-            Map.of(),
-            flags,
-            Map.of("consumer.session.timeout.ms", "10000")));
+            ProcessorConfig.SETTINGS, ProcessorConfig.DEFAULTS, null, Map.of(), flags, kafkaFlags));
   }
 
   /** Produces a login keyed by its canonical address and waits for the broker's ack. */
   public void send(LoginEvent event) throws Exception {
+    sendAll(List.of(event));
+  }
+
+  /** Produces logins in one go (one producer batch where they fit) and waits for every ack. */
+  public void sendAll(List<LoginEvent> events) throws Exception {
     if (producer == null) {
       Properties p = new Properties();
       p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaBroker.bootstrapServers());
@@ -78,11 +92,19 @@ public final class ProcessorFixture implements AutoCloseable {
           new KafkaProducer<>(
               p, new StringSerializer(), new AvroSerializer<>(LoginEvent.class, registry, true));
     }
-    producer
-        .send(
-            new ProducerRecord<>(
-                prefix + "mail.logins", GrantKeys.PER_ADDRESS.keyOf(event.getClientIp()), event))
-        .get();
+    List<Future<RecordMetadata>> acks = new ArrayList<>();
+    for (LoginEvent event : events) {
+      acks.add(
+          producer.send(
+              new ProducerRecord<>(
+                  prefix + "mail.logins",
+                  GrantKeys.PER_ADDRESS.keyOf(event.getClientIp()),
+                  event)));
+    }
+    producer.flush();
+    for (Future<RecordMetadata> ack : acks) {
+      ack.get();
+    }
   }
 
   /** Records on relay.grants (read_committed) that arrive within {@code wait}. */
