@@ -95,7 +95,11 @@ public record GrantState(List<Share> shares, boolean shared) {
 
   /** The usernames of the shares. */
   public List<String> users() {
-    return shares.stream().map(Share::username).toList();
+    String[] users = new String[shares.size()];
+    for (int i = 0; i < users.length; i++) {
+      users[i] = shares.get(i).username();
+    }
+    return List.of(users);
   }
 
   /** Folds sessions and a new share into one session; users are merged share by share. */

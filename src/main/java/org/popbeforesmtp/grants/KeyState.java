@@ -122,7 +122,9 @@ public final class KeyState {
 
   void publish(long expiresAt, List<String> users) {
     this.expiresAt = expiresAt;
-    this.users = List.copyOf(users);
+    if (!this.users.equals(users)) {
+      this.users = List.copyOf(users);
+    }
   }
 
   void unpublish() {

@@ -160,6 +160,27 @@ public final class KeyStateSerde implements Serde<KeyState> {
     }
 
     void writeString(String s) {
+      int n = s.length();
+      if (n < 0x80) {
+        // the common case (addresses, ids, most usernames): ASCII written without a byte[] copy
+        ensure(1 + n);
+        int start = pos++;
+        for (int i = 0; i < n; i++) {
+          char c = s.charAt(i);
+          if (c >= 0x80) {
+            pos = start;
+            writeUtf8(s);
+            return;
+          }
+          buf[pos++] = (byte) c;
+        }
+        buf[start] = (byte) n;
+        return;
+      }
+      writeUtf8(s);
+    }
+
+    private void writeUtf8(String s) {
       byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
       writeVarint(utf8.length);
       ensure(utf8.length);

@@ -15,7 +15,9 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -145,17 +147,31 @@ public final class TopicProvisioner {
   }
 
   /**
-   * Validates and describes, retrying while just-created topics propagate to the metadata and until
-   * every partition has a leader: an idempotent producer whose first batches meet a partition
-   * without one retries them into out-of-sequence errors on a loaded broker.
+   * Validates and describes, retrying while just-created topics propagate to the metadata, until
+   * every partition is served by its leader (see {@link #awaitServed}).
    */
   private static TopicDescription describeWhenLed(
       Admin admin, Topics topics, Collection<String> names)
       throws InterruptedException, ExecutionException, TimeoutException {
+    Map<String, TopicDescription> described = awaitServed(admin, names);
+    validate(admin, topics);
+    return described.get(topics.logins());
+  }
+
+  /**
+   * Waits until every partition of {@code names} has a leader that serves it, and describes them. A
+   * just-created partition can have a leader in the metadata before that broker has opened it: an
+   * idempotent producer's first batch then fails (NOT_LEADER_OR_FOLLOWER) while its later batches
+   * land, and the retried first batch meets OUT_OF_ORDER_SEQUENCE until its delivery timeout, so
+   * those records are lost (seen with Kafka 4.4 on one broker). A list-offsets request, which only
+   * a leader that has opened the partition answers, shows it is ready; the admin client retries it
+   * while the leader is not.
+   */
+  public static Map<String, TopicDescription> awaitServed(Admin admin, Collection<String> names)
+      throws InterruptedException, ExecutionException, TimeoutException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (true) {
       try {
-        validate(admin, topics);
         Map<String, TopicDescription> described =
             admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS);
         boolean led =
@@ -163,7 +179,16 @@ public final class TopicProvisioner {
                 .flatMap(d -> d.partitions().stream())
                 .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
         if (led || System.nanoTime() > deadline) {
-          return described.get(topics.logins());
+          Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+          described.forEach(
+              (name, d) ->
+                  d.partitions()
+                      .forEach(
+                          p ->
+                              latest.put(
+                                  new TopicPartition(name, p.partition()), OffsetSpec.latest())));
+          admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS);
+          return described;
         }
         Thread.sleep(50);
       } catch (ExecutionException e) {

@@ -46,6 +46,26 @@ class KeyStateSerdeTest {
   }
 
   @Test
+  void shouldReadBackStringsOfEveryLengthAndAlphabet() {
+    for (String user :
+        List.of("", "a".repeat(127), "b".repeat(128), "c".repeat(300), "ü".repeat(70), "x€y")) {
+      GrantState.Share share =
+          new GrantState.Share(user, 1, 2, 1, "ev-" + user, "192.0.2.1", Protocol.IMAP, "p");
+      KeyState state =
+          new KeyState(
+              new ArrayList<>(List.of(new GrantState(List.of(share), false))),
+              9L,
+              List.of(user),
+              9L,
+              new LinkedHashMap<>(),
+              true);
+      KeyState read = KeyStateSerde.read(KeyStateSerde.write(state));
+      assertThat(read.users()).as("user of %d chars", user.length()).containsExactly(user);
+      assertThat(read.sessions()).isEqualTo(state.sessions());
+    }
+  }
+
+  @Test
   void shouldRefuseAnUnknownVersionAndCutBytes() {
     byte[] bytes = KeyStateSerde.write(sample());
     byte[] other = bytes.clone();
