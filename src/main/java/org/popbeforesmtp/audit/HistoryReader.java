@@ -70,6 +70,20 @@ public final class HistoryReader implements AutoCloseable {
 
   /** A consumer on {@code clientProps} (bootstrap.servers and any security settings). */
   public HistoryReader(Properties clientProps, SchemaRegistryClient registry) {
+    this.consumer =
+        new KafkaConsumer<>(
+            consumerProperties(clientProps),
+            new ByteArrayDeserializer(),
+            new ByteArrayDeserializer());
+    this.logins = new AvroDeserializer<>(LoginEvent.class, registry);
+    this.revocations = new AvroDeserializer<>(Revocation.class, registry);
+  }
+
+  /**
+   * The history consumer's properties: large fetches, no group, no commits, read_committed, on top
+   * of {@code clientProps} (bootstrap.servers and any security settings).
+   */
+  public static Properties consumerProperties(Properties clientProps) {
     Properties props = new Properties();
     props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
     props.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 * 1024 * 1024);
@@ -79,10 +93,7 @@ public final class HistoryReader implements AutoCloseable {
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    this.consumer =
-        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    this.logins = new AvroDeserializer<>(LoginEvent.class, registry);
-    this.revocations = new AvroDeserializer<>(Revocation.class, registry);
+    return props;
   }
 
   /** Number of partitions of {@code topic}. */

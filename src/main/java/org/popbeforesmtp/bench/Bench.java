@@ -16,6 +16,9 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -245,6 +248,9 @@ public final class Bench implements AutoCloseable {
     p.put("http.port", "0");
     p.put("advertised.host", "127.0.0.1");
     p.put("replication.factor", "1");
+    // topics it creates (relay.grants) get the logins topic's partition count, as the yardsticks'
+    // output topics do, so both write to as many partitions per transaction
+    p.putIfAbsent("partitions", Integer.toString(partitionsOf(topics.logins())));
     p.put("topic.logins", topics.logins());
     p.put("topic.grants", topics.grants());
     p.put("topic.revocations", topics.revocations());
@@ -261,6 +267,24 @@ public final class Bench implements AutoCloseable {
         ProcessorConfig.from(
             ConfigSources.load(
                 ProcessorConfig.SETTINGS, ProcessorConfig.DEFAULTS, null, Map.of(), p, s)));
+  }
+
+  /** The partition count of an existing topic. */
+  int partitionsOf(String topic) {
+    try {
+      return admin
+          .describeTopics(List.of(topic))
+          .allTopicNames()
+          .get(30, TimeUnit.SECONDS)
+          .get(topic)
+          .partitions()
+          .size();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while describing " + topic, e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("cannot describe topic " + topic + ": " + e, e);
+    }
   }
 
   /** A progress line for the person waiting. */

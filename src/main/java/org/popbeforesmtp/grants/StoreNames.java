@@ -16,8 +16,9 @@ package org.popbeforesmtp.grants;
  * <p>There is no user index (there was one up to 2026-12: 0.44 of the 1.67 writes per login on a
  * realistic mix, a changelog record whenever a key got a new user). Which keys a user holds is
  * asked only by a user revocation and by the per-user HTTP query, both rare, and answered by a scan
- * of the task's key states (each holds its published grant's users): about a second per million
- * keys in a task, paid by the revocation instead of by every login.
+ * of the task's key states (each holds its published grant's users), paid by the revocation instead
+ * of by every login: 0.3–0.5 s for 200,000 keys in one task (measured through the test driver on
+ * RocksDB), during which that task's logins wait.
  */
 public final class StoreNames {
   private StoreNames() {}
