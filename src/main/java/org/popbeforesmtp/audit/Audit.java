@@ -1,10 +1,13 @@
 package org.popbeforesmtp.audit;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.popbeforesmtp.config.Topics;
 import org.popbeforesmtp.grants.GrantPolicy;
 import org.popbeforesmtp.grants.GrantRules;
+import org.popbeforesmtp.net.GrantKeys;
 import org.popbeforesmtp.net.IpAddress;
 
 /**
@@ -54,7 +57,8 @@ public final class Audit {
   }
 
   /**
-   * Replays {@code [from, to]} and hands the matching intervals and refusals over as they close.
+   * Replays {@code [from, to]} on {@link #defaultThreads()} threads and hands the matching
+   * intervals and refusals over as they close.
    *
    * @param now the current time: grants still live at the end of the range are reported running
    */
@@ -69,29 +73,92 @@ public final class Audit {
       Consumer<GrantInterval> intervals,
       Consumer<Refused> refusals,
       HistoryReader.Progress progress) {
+    return run(
+        reader,
+        policy,
+        topics,
+        question,
+        from,
+        to,
+        now,
+        defaultThreads(),
+        intervals,
+        refusals,
+        progress);
+  }
+
+  /** One replay thread per core: the rules, decoding and fetching are what a replay waits for. */
+  public static int defaultThreads() {
+    return Runtime.getRuntime().availableProcessors();
+  }
+
+  /**
+   * Replays {@code [from, to]} and hands the matching intervals and refusals over as they close, in
+   * replay-time order. With grants per address and more than one login partition to read, up to
+   * {@code threads} replays run side by side, one share of the partitions each (see {@link
+   * ParallelReplay}); with prefix grants a key's logins span partitions, so one replay runs.
+   *
+   * @param now the current time: grants still live at the end of the range are reported running
+   */
+  public static Report run(
+      HistoryReader reader,
+      GrantPolicy policy,
+      Topics topics,
+      Question question,
+      long from,
+      long to,
+      long now,
+      int threads,
+      Consumer<GrantInterval> intervals,
+      Consumer<Refused> refusals,
+      HistoryReader.Progress progress) {
+    if (threads < 1) {
+      throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+    }
     long started = System.nanoTime();
     long back = policy.lookBack().toMillis();
     long readFrom = from <= back ? 0 : from - back;
     long end = Math.min(to, now);
     int partitionCount = reader.partitions(topics.logins());
     List<Integer> partitions = partitionsFor(question, policy, partitionCount);
-    java.util.function.Predicate<String> keyMatches = keyFilter(question);
+    Predicate<String> keyMatches = keyFilter(question);
+    Predicate<GrantInterval> keepInterval =
+        i -> i.overlaps(from, to) && keyMatches.test(i.key()) && userMatches(question, i);
+    Predicate<Refused> keepRefusal =
+        r -> {
+          long t =
+              r.event() == null || r.event().getEventTime() == null
+                  ? r.arrival()
+                  : r.event().getEventTime().toEpochMilli();
+          return t >= from && t <= to && keyMatches.test(r.key()) && userMatches(question, r);
+        };
+    List<Integer> toRead = partitions;
+    if (toRead == null) {
+      toRead = new ArrayList<>();
+      for (int p = 0; p < partitionCount; p++) {
+        toRead.add(p);
+      }
+    }
+    int workers = Math.min(threads, toRead.size());
+    if (workers > 1 && policy.keys().equals(GrantKeys.PER_ADDRESS)) {
+      HistoryReader.Summary read =
+          new ParallelReplay(reader, policy, topics, partitionCount, readFrom, to, end, keyMatches)
+              .run(toRead, workers, keepInterval, keepRefusal, intervals, refusals, progress);
+      return new Report(
+          policy, topics, from, to, readFrom, partitions, read, System.nanoTime() - started);
+    }
     AuditReplay replay =
         new AuditReplay(
             policy,
             partitionCount,
             readFrom,
             i -> {
-              if (i.overlaps(from, to) && keyMatches.test(i.key()) && userMatches(question, i)) {
+              if (keepInterval.test(i)) {
                 intervals.accept(i);
               }
             },
             r -> {
-              long t =
-                  r.event().getEventTime() == null
-                      ? r.arrival()
-                      : r.event().getEventTime().toEpochMilli();
-              if (t >= from && t <= to && keyMatches.test(r.key()) && userMatches(question, r)) {
+              if (keepRefusal.test(r)) {
                 refusals.accept(r);
               }
             },
@@ -137,7 +204,7 @@ public final class Audit {
     return null;
   }
 
-  private static java.util.function.Predicate<String> keyFilter(Question question) {
+  private static Predicate<String> keyFilter(Question question) {
     if (question instanceof ForAddress a) {
       String target = GrantRules.canonicalTarget(a.target());
       return key -> {

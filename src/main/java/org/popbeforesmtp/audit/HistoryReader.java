@@ -35,6 +35,8 @@ public final class HistoryReader implements AutoCloseable {
   private static final Duration POLL = Duration.ofMillis(500);
   private static final int UNDECODABLE_KEPT = 100;
 
+  private final Properties clientProps;
+  private final SchemaRegistryClient registry;
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final AvroDeserializer<LoginEvent> logins;
   private final AvroDeserializer<Revocation> revocations;
@@ -59,6 +61,7 @@ public final class HistoryReader implements AutoCloseable {
    *
    * @param partitionsRead login partitions read (of {@code partitions})
    * @param undecodable the first undecodable records (count in {@code undecodableCount})
+   * @param undecodableRevocations how many of {@code undecodableCount} were revocations
    */
   public record Summary(
       int partitionsRead,
@@ -66,10 +69,13 @@ public final class HistoryReader implements AutoCloseable {
       long loginRecords,
       long revocationRecords,
       long undecodableCount,
-      List<Undecodable> undecodable) {}
+      List<Undecodable> undecodable,
+      long undecodableRevocations) {}
 
   /** A consumer on {@code clientProps} (bootstrap.servers and any security settings). */
   public HistoryReader(Properties clientProps, SchemaRegistryClient registry) {
+    this.clientProps = clientProps;
+    this.registry = registry;
     this.consumer =
         new KafkaConsumer<>(
             consumerProperties(clientProps),
@@ -94,6 +100,11 @@ public final class HistoryReader implements AutoCloseable {
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     return props;
+  }
+
+  /** Another reader on the same cluster and registry, with a consumer of its own. */
+  public HistoryReader sibling() {
+    return new HistoryReader(clientProps, registry);
   }
 
   /** Number of partitions of {@code topic}. */
@@ -158,6 +169,7 @@ public final class HistoryReader implements AutoCloseable {
     long loginRecords = 0;
     long revocationRecords = 0;
     long undecodableCount = 0;
+    long undecodableRevocations = 0;
     List<Undecodable> undecodable = new ArrayList<>();
     List<TopicPartition> paused = new ArrayList<>();
     while (!open.isEmpty()) {
@@ -204,6 +216,7 @@ public final class HistoryReader implements AutoCloseable {
       } catch (SerializationException e) {
         value = null;
         undecodableCount++;
+        undecodableRevocations += login ? 0 : 1;
         if (undecodable.size() < UNDECODABLE_KEPT) {
           undecodable.add(
               new Undecodable(
@@ -227,7 +240,13 @@ public final class HistoryReader implements AutoCloseable {
     }
     progress.update(read, total);
     return new Summary(
-        loginAssigned, loginCount, loginRecords, revocationRecords, undecodableCount, undecodable);
+        loginAssigned,
+        loginCount,
+        loginRecords,
+        revocationRecords,
+        undecodableCount,
+        undecodable,
+        undecodableRevocations);
   }
 
   private void fill(

@@ -140,42 +140,14 @@ final class Scenarios {
           historySize = n;
         }
         String users = mix.users() == Bench.Users.HOUSEHOLDS ? "households" : "any user";
-        java.util.EnumMap<Ceilings, Double> ceilings = new java.util.EnumMap<>(Ceilings.class);
-        if (realistic) {
-          for (Ceilings c : Ceilings.values()) {
-            // the ratio's yardstick is repeated at every size (the runs of these machines vary)
-            int runs = quick || (!first && c != Ceilings.LEAST_GRANT_PROCESSOR) ? 1 : 3;
-            double[] rates = new double[runs];
-            Run run = null;
-            for (int i = 0; i < runs; i++) {
-              run = ceiling(c, topics, n);
-              rates[i] = run.rate();
-            }
-            Stats.Repeated rate = Stats.repeated(rates);
-            ceilings.put(c, rate.median());
-            r.row(
-                f0(n),
-                f0(addresses),
-                users,
-                "Kafka Streams: " + c.label,
-                rate.show("%,.0f"),
-                "",
-                f2(run.writesPerLogin()),
-                f0(run.changelogBytesPerLogin()),
-                f2(run.outPerLogin()),
-                f1(run.seconds()));
-            r.figure("eventsPerSecond", rate.median());
-            r.figure("eventsPerSecondMin", rate.min());
-            r.figure("eventsPerSecondMax", rate.max());
-          }
-        }
         // commit 100 ms: the yardsticks' setting, so the ratio compares like with like; "default"
         // runs with the processor's own default commit interval (shorter, for latency)
         record Variant(
             String label, String guarantee, int threads, int instances, int runs, String commit) {}
         List<Variant> variants = new ArrayList<>();
-        variants.add(
-            new Variant("processor", "exactly_once_v2", 1, 1, quick || !realistic ? 1 : 3, "100"));
+        Variant primary =
+            new Variant("processor", "exactly_once_v2", 1, 1, quick || !realistic ? 1 : 3, "100");
+        variants.add(primary);
         if (first && realistic && !quick) {
           variants.add(new Variant("processor, default commit", "exactly_once_v2", 1, 1, 1, null));
           variants.add(new Variant("processor", "at_least_once", 1, 1, 1, "100"));
@@ -183,11 +155,58 @@ final class Scenarios {
               new Variant("processor, 2 stream threads", "exactly_once_v2", 2, 1, 1, "100"));
           variants.add(new Variant("processor, 2 instances", "exactly_once_v2", 1, 2, 1, "100"));
         }
+        // rounds of every yardstick then the processor, so that the machine's drift over the
+        // minutes of a size touches both alike; the ratio's yardstick is in every round
+        java.util.EnumMap<Ceilings, List<Run>> yardRuns = new java.util.EnumMap<>(Ceilings.class);
+        List<Run> primaryRuns = new ArrayList<>();
+        for (int round = 0; round < primary.runs(); round++) {
+          if (realistic) {
+            for (Ceilings c : Ceilings.values()) {
+              if (round == 0 || first || c == Ceilings.LEAST_GRANT_PROCESSOR) {
+                yardRuns.computeIfAbsent(c, x -> new ArrayList<>()).add(ceiling(c, topics, n));
+              }
+            }
+          }
+          primaryRuns.add(
+              processorRun(
+                  topics,
+                  n,
+                  primary.guarantee(),
+                  primary.threads(),
+                  primary.instances(),
+                  primary.commit()));
+        }
+        java.util.EnumMap<Ceilings, Double> ceilings = new java.util.EnumMap<>(Ceilings.class);
+        for (var e : yardRuns.entrySet()) {
+          Ceilings c = e.getKey();
+          List<Run> runs = e.getValue();
+          Stats.Repeated rate = Stats.repeated(runs.stream().mapToDouble(Run::rate).toArray());
+          Run run = runs.get(runs.size() - 1);
+          ceilings.put(c, rate.median());
+          r.row(
+              f0(n),
+              f0(addresses),
+              users,
+              "Kafka Streams: " + c.label,
+              rate.show("%,.0f"),
+              "",
+              f2(run.writesPerLogin()),
+              f0(run.changelogBytesPerLogin()),
+              f2(run.outPerLogin()),
+              f1(run.seconds()));
+          r.figure("eventsPerSecond", rate.median());
+          r.figure("eventsPerSecondMin", rate.min());
+          r.figure("eventsPerSecondMax", rate.max());
+        }
         for (Variant v : variants) {
           double[] rates = new double[v.runs()];
           Run last = null;
           for (int i = 0; i < v.runs(); i++) {
-            last = processorRun(topics, n, v.guarantee(), v.threads(), v.instances(), v.commit());
+            last =
+                v == primary
+                    ? primaryRuns.get(i)
+                    : processorRun(
+                        topics, n, v.guarantee(), v.threads(), v.instances(), v.commit());
             rates[i] = last.rate();
           }
           Stats.Repeated rate = Stats.repeated(rates);
@@ -248,7 +267,8 @@ final class Scenarios {
             + " unless it says otherwise, commit interval 100 ms unless it says 'default commit'"
             + " (the processor's default, "
             + StreamsSettings.COMMIT_INTERVAL.toMillis()
-            + " ms), one stream thread unless it says otherwise. Rate from the first record processed to the last (start-up excluded),"
+            + " ms), one stream thread unless it says otherwise. Repeated runs alternate: each"
+            + " round runs the yardsticks, then the processor. Rate from the first record processed to the last (start-up excluded),"
             + " from Streams' process-total. 'processor ÷ it' = the processor's rate over the"
             + " yardsticks' on the same backlog: decode+get+put+encode / get+put / passthrough."
             + " Store writes = records its changelogs got (each is one RocksDB write once the"
@@ -974,36 +994,40 @@ final class Scenarios {
           ceiling.show("%,.0f"),
           "");
       r.figure("readDecodeRecordsPerSecond", ceiling.median());
-      double[] exportRates = new double[repeats];
-      long read = 0;
-      double secs = 0;
-      for (int i = 0; i < repeats; i++) {
-        Audit.Report all =
-            Audit.run(
-                reader,
-                policy,
-                topics,
-                new Audit.Everything(),
-                0L,
-                Long.MAX_VALUE,
-                System.currentTimeMillis(),
-                x -> {},
-                x -> {},
-                (a, b) -> {});
-        exportRates[i] = all.rate();
-        read = all.read().loginRecords();
-        secs = all.elapsedNanos() / 1e9;
+      for (int threads : new java.util.TreeSet<>(List.of(1, Audit.defaultThreads()))) {
+        double[] exportRates = new double[repeats];
+        long read = 0;
+        double secs = 0;
+        for (int i = 0; i < repeats; i++) {
+          Audit.Report all =
+              Audit.run(
+                  reader,
+                  policy,
+                  topics,
+                  new Audit.Everything(),
+                  0L,
+                  Long.MAX_VALUE,
+                  System.currentTimeMillis(),
+                  threads,
+                  x -> {},
+                  x -> {},
+                  (a, b) -> {});
+          exportRates[i] = all.rate();
+          read = all.read().loginRecords();
+          secs = all.elapsedNanos() / 1e9;
+        }
+        Stats.Repeated export = Stats.repeated(exportRates);
+        r.row(
+            f0(n),
+            "export (all grants), " + threads + (threads == 1 ? " thread" : " threads"),
+            f0(read),
+            f1(secs),
+            export.show("%,.0f"),
+            f2(export.median() / ceiling.median()));
+        r.figure("recordsPerSecond_threads" + threads, export.median());
+        r.figure("exportRatioToReadDecode_threads" + threads, export.median() / ceiling.median());
       }
-      Stats.Repeated export = Stats.repeated(exportRates);
-      r.row(
-          f0(n),
-          "export (all grants)",
-          f0(read),
-          f1(secs),
-          export.show("%,.0f"),
-          f2(export.median() / ceiling.median()));
-      r.figure("recordsPerSecond", export.median());
-      r.figure("exportRatioToReadDecode", export.median() / ceiling.median());
+      long read = 0;
       double[] ipSecs = new double[repeats];
       for (int i = 0; i < repeats; i++) {
         Audit.Report one =

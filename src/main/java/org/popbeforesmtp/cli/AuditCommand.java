@@ -75,6 +75,23 @@ public final class AuditCommand implements Callable<Integer> {
     @Option(names = "--output", description = "Write to this file instead of standard output.")
     Path output;
 
+    @Option(
+        names = "--threads",
+        description =
+            "Replays side by side, each on a share of the login partitions (grants per address"
+                + " only; default: one per core).",
+        defaultValue = "0",
+        showDefaultValue = CommandLine.Help.Visibility.NEVER)
+    int threads;
+
+    int threads() {
+      if (threads < 0) {
+        throw new IllegalArgumentException(
+            "--threads " + threads + " is negative: give 1 or more, or leave it out");
+      }
+      return threads == 0 ? Audit.defaultThreads() : threads;
+    }
+
     ProcessorConfig config(Map<String, String> env) {
       Map<String, String> flags = new LinkedHashMap<>();
       grant.putInto(flags);
@@ -155,6 +172,7 @@ public final class AuditCommand implements Callable<Integer> {
                 start,
                 end,
                 now.toEpochMilli(),
+                options.threads(),
                 i -> {
                   if (at != null && i.covers(at.toEpochMilli())) {
                     covering.add(i);

@@ -107,8 +107,13 @@ class AuditIT {
       timeline.finish(end);
 
       List<GrantInterval> replayed = new ArrayList<>();
+      List<GrantInterval> onOneThread = new ArrayList<>();
+      List<Refused> refusedByFour = new ArrayList<>();
+      List<Refused> refusedByOne = new ArrayList<>();
       Audit.Report report;
+      Audit.Report single;
       try (HistoryReader reader = new HistoryReader(client(), f.registry)) {
+        // four replays side by side, one share of the 12 partitions each, merged
         report =
             Audit.run(
                 reader,
@@ -118,10 +123,31 @@ class AuditIT {
                 0L,
                 Long.MAX_VALUE,
                 end,
+                4,
                 replayed::add,
-                r -> {},
+                refusedByFour::add,
+                (read, total) -> {});
+        single =
+            Audit.run(
+                reader,
+                config.policy(),
+                config.topics(),
+                new Audit.Everything(),
+                0L,
+                Long.MAX_VALUE,
+                end,
+                1,
+                onOneThread::add,
+                refusedByOne::add,
                 (read, total) -> {});
       }
+      assertThat(Intervals.project(replayed))
+          .as("parallel replay = one replay")
+          .isEqualTo(Intervals.project(onOneThread));
+      assertThat(replayed).containsExactlyInAnyOrderElementsOf(onOneThread);
+      assertThat(refusedByFour).containsExactlyInAnyOrderElementsOf(refusedByOne).isNotEmpty();
+      assertThat(report.read().loginRecords()).isEqualTo(single.read().loginRecords());
+      assertThat(report.read().partitionsRead()).isEqualTo(12);
       System.out.printf(
           "AUDIT-EQUIVALENCE: %d events, %d relay.grants records, %d intervals%n",
           events, records.size(), live.size());
