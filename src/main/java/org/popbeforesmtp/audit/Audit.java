@@ -165,23 +165,7 @@ public final class Audit {
             keyMatches);
     HistoryReader.Summary read =
         reader.read(
-            topics.logins(),
-            partitions,
-            topics.revocations(),
-            readFrom,
-            to,
-            new HistoryReader.Listener() {
-              @Override
-              public void login(org.popbeforesmtp.avro.LoginEvent event, long arrival) {
-                replay.login(event, arrival);
-              }
-
-              @Override
-              public void revocation(org.popbeforesmtp.avro.Revocation revocation, long arrival) {
-                replay.revocation(revocation, arrival);
-              }
-            },
-            progress);
+            topics.logins(), partitions, topics.revocations(), readFrom, to, replay, progress);
     replay.finish(end);
     return new Report(
         policy, topics, from, to, readFrom, partitions, read, System.nanoTime() - started);

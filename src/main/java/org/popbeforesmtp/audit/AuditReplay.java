@@ -21,7 +21,7 @@ import org.popbeforesmtp.grants.Refusal;
  * it), and expired grants tombstoned as that clock passes their expiry. What the rules emit becomes
  * {@link GrantInterval}s.
  */
-public final class AuditReplay {
+public final class AuditReplay implements HistoryReader.Listener {
   private static final long SWEEP_EVERY = 1_000;
 
   private final GrantRules rules;
@@ -81,6 +81,7 @@ public final class AuditReplay {
   }
 
   /** Applies a login that reached Kafka at {@code arrival}. */
+  @Override
   public void login(LoginEvent event, long arrival) {
     advance(arrival);
     String key;
@@ -111,6 +112,7 @@ public final class AuditReplay {
   }
 
   /** Applies a revocation that reached Kafka at {@code arrival}, in every partition. */
+  @Override
   public void revocation(Revocation revocation, long arrival) {
     advance(arrival);
     long at = revocation.getRevokedAt().toEpochMilli();
