@@ -57,6 +57,9 @@ import org.popbeforesmtp.ingest.LoginPublisher;
 import org.popbeforesmtp.net.IpPrefix;
 import org.popbeforesmtp.registry.AvroDeserializer;
 import org.popbeforesmtp.registry.AvroSerializer;
+import org.popbeforesmtp.registry.SchemaRegistryClient;
+import org.popbeforesmtp.registry.SerdeConfig;
+import org.popbeforesmtp.runtime.DevSchemaRegistry;
 import org.popbeforesmtp.runtime.EdgeApp;
 import org.popbeforesmtp.runtime.IngestApp;
 import org.popbeforesmtp.runtime.ProcessorApp;
@@ -118,6 +121,18 @@ final class Scenarios {
             "catch-up s");
     int[] sizes = quick ? new int[] {50_000} : new int[] {100_000, 1_000_000};
     List<String> writesByStore = new ArrayList<>();
+    if (!quick) {
+      // one unmeasured round on a small backlog: the JIT compiles the processor's own code (the
+      // yardsticks' is mostly Kafka's, compiled by whichever runs first), as a long-running
+      // processor has it compiled
+      int warm = 30_000;
+      Topics warmUp = bench.topics("throughput-warm-up", 3);
+      bench.produceLogins(warmUp.logins(), warm, 50_000, warm / 4, Bench.Users.HOUSEHOLDS, warm);
+      for (Ceilings c : Ceilings.values()) {
+        ceiling(c, warmUp, warm);
+      }
+      processorRun(warmUp, warm, "exactly_once_v2", 1, 1, "100");
+    }
     for (int n : sizes) {
       boolean first = n == sizes[0];
       record Mix(int addresses, Bench.Users users) {}
@@ -268,7 +283,8 @@ final class Scenarios {
             + " (the processor's default, "
             + StreamsSettings.COMMIT_INTERVAL.toMillis()
             + " ms), one stream thread unless it says otherwise. Repeated runs alternate: each"
-            + " round runs the yardsticks, then the processor. Rate from the first record processed to the last (start-up excluded),"
+            + " round runs the yardsticks, then the processor; one unmeasured round on 30,000"
+            + " logins comes first (JIT warm-up). Rate from the first record processed to the last (start-up excluded),"
             + " from Streams' process-total. 'processor ÷ it' = the processor's rate over the"
             + " yardsticks' on the same backlog: decode+get+put+encode / get+put / passthrough."
             + " Store writes = records its changelogs got (each is one RocksDB write once the"
@@ -981,7 +997,7 @@ final class Scenarios {
       double ceilingSecs = 0;
       for (int i = 0; i < repeats; i++) {
         long t = System.nanoTime();
-        long decoded = readAndDecode(topics.logins());
+        long decoded = readAndDecode(topics.logins(), bench.registry);
         ceilingSecs = (System.nanoTime() - t) / 1e9;
         ceilingRates[i] = decoded / ceilingSecs;
       }
@@ -1048,12 +1064,15 @@ final class Scenarios {
       Stats.Repeated ip = Stats.repeated(ipSecs);
       r.row(
           f0(n),
-          "ip --at (one partition of 3)",
+          "ip, whole history (one partition of 3)",
           f0(read),
           ip.show("%.2f"),
           f0(read / ip.median()),
           "");
       r.figure("seconds", ip.median());
+    }
+    if (!quick) {
+      auditMonth(r, 10_000_000);
     }
     r.note(
         "Whole topic from its start; the rules of the processor's defaults (TTL 30 min). The"
@@ -1063,9 +1082,172 @@ final class Scenarios {
     return r;
   }
 
+  /**
+   * Audit on a month of history as `import` writes it (record time = event time): {@code n} logins
+   * over 30 days in time order, households over n / 40 addresses. The questions run as the CLI in a
+   * JVM of their own, against an HTTP schema registry, timed from process start to exit.
+   */
+  private void auditMonth(Result r, int n) throws Exception {
+    Path dir = Files.createDirectories(bench.settings().workDir().resolve("audit-month"));
+    try (DevSchemaRegistry httpRegistry = DevSchemaRegistry.start(dir, "127.0.0.1", 0)) {
+      SchemaRegistryClient registry = SerdeConfig.of(httpRegistry.url()).newClient();
+      Topics topics = bench.topics("audit-month", 3);
+      long span = Duration.ofDays(30).toMillis();
+      long end = System.currentTimeMillis() - Duration.ofHours(1).toMillis();
+      Random random = new Random(30);
+      long t = System.nanoTime();
+      try (LoginPublisher publisher =
+          new LoginPublisher(
+              bench.client(),
+              topics.logins(),
+              registry,
+              1,
+              Duration.ofMinutes(2),
+              LoginPublisher.RecordTime.EVENT)) {
+        List<LoginEvent> batch = new ArrayList<>(20_000);
+        for (int i = 0; i < n; i++) {
+          LoginEvent login = Bench.login(random, i, 50_000, n / 40, Bench.Users.HOUSEHOLDS, 0L);
+          login.setEventTime(Instant.ofEpochMilli(end - span + span / n * i));
+          batch.add(login);
+          if (batch.size() == 20_000) {
+            publisher.publishAll(batch);
+            batch.clear();
+            if (i % 1_000_000 == 999_999) {
+              bench.progress(
+                  "  month of history: " + f0(i + 1) + " of " + f0(n) + " logins written");
+            }
+          }
+        }
+        publisher.publishAll(batch);
+      }
+      double produced = (System.nanoTime() - t) / 1e9;
+      r.note(
+          "Month of history: "
+              + f0(n)
+              + " logins over 30 days (records stamped with the event time, as `import` writes"
+              + " them), "
+              + f0(n / 40)
+              + " addresses, households; written in "
+              + f0(produced)
+              + " s. The ip and user questions run as the CLI in a JVM of their own (wall clock"
+              + " from process start to exit, JVM start included), with its defaults.");
+      t = System.nanoTime();
+      long decoded = readAndDecode(topics.logins(), registry);
+      double secs = (System.nanoTime() - t) / 1e9;
+      double ceiling = decoded / secs;
+      r.row(
+          f0(n),
+          "month: plain consumer: read + decode every record",
+          f0(decoded),
+          f1(secs),
+          f0(ceiling),
+          "");
+      r.figure("month_readDecodeRecordsPerSecond", ceiling);
+      try (HistoryReader reader = new HistoryReader(bench.client(), registry)) {
+        Audit.Report all =
+            Audit.run(
+                reader,
+                GrantPolicy.defaults(),
+                topics,
+                new Audit.Everything(),
+                0L,
+                Long.MAX_VALUE,
+                System.currentTimeMillis(),
+                x -> {},
+                x -> {},
+                (a, b) -> {});
+        r.row(
+            f0(n),
+            "month: export (all grants), " + Audit.defaultThreads() + " threads",
+            f0(all.read().loginRecords()),
+            f1(all.elapsedNanos() / 1e9),
+            f0(all.rate()),
+            f2(all.rate() / ceiling));
+        r.figure("month_exportRecordsPerSecond", all.rate());
+      }
+      Path config = dir.resolve("audit.properties");
+      Files.writeString(
+          config,
+          "bootstrap.servers="
+              + bench.kafka.bootstrapServers()
+              + "\nschema.registry.url="
+              + httpRegistry.url()
+              + "\ntopic.logins="
+              + topics.logins()
+              + "\ntopic.grants="
+              + topics.grants()
+              + "\ntopic.revocations="
+              + topics.revocations()
+              + "\ntopic.dead.letters="
+              + topics.deadLetters()
+              + "\n");
+      Instant at = Instant.ofEpochMilli(end - span / 2);
+      double[] ipSecs = new double[3];
+      for (int i = 0; i < ipSecs.length; i++) {
+        ipSecs[i] =
+            cli(
+                dir,
+                "audit",
+                "ip",
+                Bench.address(7 + i),
+                "--at",
+                at.toString(),
+                "--config",
+                config.toString(),
+                "--format",
+                "json");
+      }
+      Stats.Repeated ip = Stats.repeated(ipSecs);
+      r.row(f0(n), "month: CLI audit ip X --at T (mid-month)", "", ip.show("%.2f"), "", "");
+      r.figure("month_ipAtSeconds", ip.median());
+      double user =
+          cli(
+              dir,
+              "audit",
+              "user",
+              "user7",
+              "--from=-30d",
+              "--config",
+              config.toString(),
+              "--format",
+              "jsonl");
+      r.row(f0(n), "month: CLI audit user U --from -30d", "", f1(user), "", "");
+      r.figure("month_userSeconds", user);
+    }
+  }
+
+  /** Runs this jar's CLI in a JVM of its own; returns its wall-clock seconds. */
+  private double cli(Path dir, String... args) throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElse("java"));
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add("org.popbeforesmtp.Main");
+    command.addAll(List.of(args));
+    Path out = dir.resolve("cli-" + args[1] + ".out");
+    long t = System.nanoTime();
+    Process process =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    if (!process.waitFor(10, java.util.concurrent.TimeUnit.MINUTES)) {
+      process.destroyForcibly();
+      throw new IllegalStateException("audit CLI did not finish in 10 minutes: " + command);
+    }
+    double secs = (System.nanoTime() - t) / 1e9;
+    if (process.exitValue() != 0) {
+      throw new IllegalStateException(
+          "audit CLI exited with "
+              + process.exitValue()
+              + ": "
+              + command
+              + "\n"
+              + Files.readString(out));
+    }
+    return secs;
+  }
+
   /** Reads {@code topic} from its start to its end, decoding every value; returns the count. */
-  private long readAndDecode(String topic) {
-    AvroDeserializer<LoginEvent> decoder = new AvroDeserializer<>(LoginEvent.class, bench.registry);
+  private long readAndDecode(String topic, SchemaRegistryClient registry) {
+    AvroDeserializer<LoginEvent> decoder = new AvroDeserializer<>(LoginEvent.class, registry);
     try (KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(
             HistoryReader.consumerProperties(bench.client()),
