@@ -181,13 +181,18 @@ public final class HistoryReader implements AutoCloseable {
         }
       }
       if (starving != null) {
-        fill(buffers, until, paused);
+        // a partition read up to its end of range is done now, not after one more poll (which
+        // waits fetch.max.wait.ms when the topic has nothing after it)
         for (int i = open.size() - 1; i >= 0; i--) {
           TopicPartition tp = open.get(i);
           if (buffers.get(tp).isEmpty() && consumer.position(tp) >= until.get(tp)) {
             open.remove(i);
           }
         }
+        if (open.stream().noneMatch(tp -> buffers.get(tp).isEmpty())) {
+          continue; // every partition left has a head (or none is left)
+        }
+        fill(buffers, until, paused);
         progress.update(read, total);
         continue;
       }
