@@ -451,18 +451,20 @@ public final class GrantRules {
   /** The relay.grants value of a session. */
   public RelayGrant toGrant(String key, GrantState state) {
     GrantState.Share latest = state.latest();
-    return RelayGrant.newBuilder()
-        .setKey(key)
-        .setClientIp(latest.clientIp())
-        .setUsername(latest.username())
-        .setGrantedAt(java.time.Instant.ofEpochMilli(state.start()))
-        .setLastEventAt(java.time.Instant.ofEpochMilli(state.end()))
-        .setExpiresAt(java.time.Instant.ofEpochMilli(policy.expiresAt(state.end())))
-        .setEventId(latest.eventId())
-        .setProtocol(latest.protocol())
-        .setServerId(latest.serverId())
-        .setEventCount(state.eventCount())
-        .build();
+    long end = latest.lastAt();
+    // the all-fields constructor: every field is set, so the builder's per-field bookkeeping and
+    // validation buy nothing on this per-login path
+    return new RelayGrant(
+        key,
+        latest.clientIp(),
+        latest.username(),
+        java.time.Instant.ofEpochMilli(state.start()),
+        java.time.Instant.ofEpochMilli(end),
+        java.time.Instant.ofEpochMilli(policy.expiresAt(end)),
+        latest.eventId(),
+        latest.protocol(),
+        latest.serverId(),
+        state.eventCount());
   }
 
   /**

@@ -5,7 +5,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
+import java.util.PriorityQueue;
 
 /**
  * {@link GrantRules.Store} in plain collections, for replaying history outside Kafka Streams
@@ -17,7 +17,14 @@ public final class InMemoryGrantStore implements GrantRules.Store {
       Comparator.comparingLong(GrantRules.Filed::at).thenComparing(GrantRules.Filed::key);
 
   private final Map<String, KeyState> states = new HashMap<>();
-  private final TreeSet<GrantRules.Filed> index = new TreeSet<>(BY_TIME);
+
+  /**
+   * The expiry index, lazy: entries are never removed before they fall due, and {@link
+   * GrantRules#expire} skips those a key no longer owns ({@link KeyState#filedAt()} moved on), as
+   * the Kafka store's scan does with a stale entry. A heap: no tree node per filing.
+   */
+  private final PriorityQueue<GrantRules.Filed> index = new PriorityQueue<>(BY_TIME);
+
   private final Map<String, Long> userRevocations = new HashMap<>();
   private final Map<String, Long> keyRevocations = new HashMap<>();
 
@@ -41,19 +48,16 @@ public final class InMemoryGrantStore implements GrantRules.Store {
     index.add(new GrantRules.Filed(at, key));
   }
 
+  /** Nothing to do: the entry stays until it falls due and is then skipped (see the index). */
   @Override
-  public void unfile(String key, long at) {
-    index.remove(new GrantRules.Filed(at, key));
-  }
+  public void unfile(String key, long at) {}
 
+  /** Takes the entries due by {@code now} out of the index, by (at, key). */
   @Override
   public List<GrantRules.Filed> dueBy(long now) {
     List<GrantRules.Filed> result = new ArrayList<>();
-    for (GrantRules.Filed f : index) {
-      if (f.at() > now) {
-        break;
-      }
-      result.add(f);
+    while (!index.isEmpty() && index.peek().at() <= now) {
+      result.add(index.poll());
     }
     return result;
   }
