@@ -144,6 +144,31 @@ class AuditIT {
       assertThat(Intervals.project(replayed))
           .as("parallel replay = one replay")
           .isEqualTo(Intervals.project(onOneThread));
+      // a user's question replays only the keys the user logged in from: the same intervals
+      List<GrantInterval> ofUser = new ArrayList<>();
+      List<Refused> refusedOfUser = new ArrayList<>();
+      try (HistoryReader reader = new HistoryReader(client(), f.registry)) {
+        Audit.run(
+            reader,
+            config.policy(),
+            config.topics(),
+            new Audit.ForUser("user7"),
+            0L,
+            Long.MAX_VALUE,
+            end,
+            ofUser::add,
+            refusedOfUser::add,
+            (read, total) -> {});
+      }
+      assertThat(ofUser)
+          .isNotEmpty()
+          .containsExactlyInAnyOrderElementsOf(
+              onOneThread.stream().filter(i -> i.users().contains("user7")).toList());
+      assertThat(refusedOfUser)
+          .containsExactlyInAnyOrderElementsOf(
+              refusedByOne.stream()
+                  .filter(r -> r.event() != null && "user7".equals(r.event().getUsername()))
+                  .toList());
       assertThat(replayed).containsExactlyInAnyOrderElementsOf(onOneThread);
       assertThat(refusedByFour).containsExactlyInAnyOrderElementsOf(refusedByOne).isNotEmpty();
       assertThat(report.read().loginRecords()).isEqualTo(single.read().loginRecords());
