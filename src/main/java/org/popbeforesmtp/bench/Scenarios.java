@@ -198,20 +198,7 @@ final class Scenarios {
           Stats.Repeated rate = Stats.repeated(runs.stream().mapToDouble(Run::rate).toArray());
           Run run = runs.get(runs.size() - 1);
           ceilings.put(c, rate.median());
-          r.row(
-              f0(n),
-              f0(addresses),
-              users,
-              "Kafka Streams: " + c.label,
-              rate.show("%,.0f"),
-              "",
-              f2(run.writesPerLogin()),
-              f0(run.changelogBytesPerLogin()),
-              f2(run.outPerLogin()),
-              f1(run.seconds()));
-          r.figure("eventsPerSecond", rate.median());
-          r.figure("eventsPerSecondMin", rate.min());
-          r.figure("eventsPerSecondMax", rate.max());
+          throughputRow(r, n, addresses, users, "Kafka Streams: " + c.label, rate, "", run);
         }
         for (Variant v : variants) {
           double[] rates = new double[v.runs()];
@@ -234,20 +221,15 @@ final class Scenarios {
                   .append(f2(rate.median() / ceilings.get(c)));
             }
           }
-          r.row(
-              f0(n),
-              f0(addresses),
+          throughputRow(
+              r,
+              n,
+              addresses,
               users,
               v.label() + ", " + v.guarantee(),
-              rate.show("%,.0f"),
+              rate,
               ratios.toString(),
-              f2(last.writesPerLogin()),
-              f0(last.changelogBytesPerLogin()),
-              f2(last.outPerLogin()),
-              f1(last.seconds()));
-          r.figure("eventsPerSecond", rate.median());
-          r.figure("eventsPerSecondMin", rate.min());
-          r.figure("eventsPerSecondMax", rate.max());
+              last);
           r.figure("producerEventsPerSecond", produced);
           r.figure("storeWritesPerLogin", last.writesPerLogin());
           r.figure("changelogBytesPerLogin", last.changelogBytesPerLogin());
@@ -291,6 +273,32 @@ final class Scenarios {
             + " record cache has collapsed repeated writes of a key); bytes = their keys and values;"
             + " out records = what it wrote to its output topic (relay.grants for the processor).");
     return r;
+  }
+
+  /** A processor-throughput row and its rate figures. */
+  private static void throughputRow(
+      Result r,
+      int n,
+      int addresses,
+      String users,
+      String what,
+      Stats.Repeated rate,
+      String ratios,
+      Run run) {
+    r.row(
+        f0(n),
+        f0(addresses),
+        users,
+        what,
+        rate.show("%,.0f"),
+        ratios,
+        f2(run.writesPerLogin()),
+        f0(run.changelogBytesPerLogin()),
+        f2(run.outPerLogin()),
+        f1(run.seconds()));
+    r.figure("eventsPerSecond", rate.median());
+    r.figure("eventsPerSecondMin", rate.min());
+    r.figure("eventsPerSecondMax", rate.max());
   }
 
   /** One measured read of the backlog: rate, catch-up time and volumes per login. */
