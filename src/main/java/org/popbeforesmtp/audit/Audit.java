@@ -174,16 +174,8 @@ public final class Audit {
             policy,
             partitionCount,
             readFrom,
-            i -> {
-              if (keepInterval.test(i)) {
-                intervals.accept(i);
-              }
-            },
-            r -> {
-              if (keepRefusal.test(r)) {
-                refusals.accept(r);
-              }
-            },
+            only(keepInterval, intervals),
+            only(keepRefusal, refusals),
             relevant);
     HistoryReader.Summary read =
         reader.read(
@@ -191,6 +183,15 @@ public final class Audit {
     replay.finish(end);
     return new Report(
         policy, topics, from, to, readFrom, partitions, read, System.nanoTime() - started);
+  }
+
+  /** Hands over to {@code to} what {@code keep} accepts. */
+  static <T> Consumer<T> only(Predicate<T> keep, Consumer<T> to) {
+    return t -> {
+      if (keep.test(t)) {
+        to.accept(t);
+      }
+    };
   }
 
   /**

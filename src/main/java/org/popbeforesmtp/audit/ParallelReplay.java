@@ -91,16 +91,8 @@ final class ParallelReplay {
                 policy,
                 partitionCount,
                 readFrom,
-                i -> {
-                  if (keepInterval.test(i)) {
-                    put(new Item(clock, i, null, false));
-                  }
-                },
-                r -> {
-                  if (keepRefusal.test(r)) {
-                    put(new Item(clock, null, r, false));
-                  }
-                },
+                Audit.only(keepInterval, i -> put(new Item(clock, i, null, false))),
+                Audit.only(keepRefusal, r -> put(new Item(clock, null, r, false))),
                 relevant);
         summary =
             reader.read(
@@ -220,21 +212,9 @@ final class ParallelReplay {
           lastProgress = System.nanoTime();
           report(workers, progress);
         }
-        for (Worker w : workers) {
-          if (w.failure != null) {
-            throw w.failure instanceof RuntimeException re
-                ? re
-                : new IllegalStateException(w.failure);
-          }
-        }
+        rethrowFailure(workers);
       }
-      for (Worker w : workers) {
-        if (w.failure != null) {
-          throw w.failure instanceof RuntimeException re
-              ? re
-              : new IllegalStateException(w.failure);
-        }
-      }
+      rethrowFailure(workers);
       for (Thread t : running) {
         t.join();
       }
@@ -249,6 +229,15 @@ final class ParallelReplay {
     }
     report(workers, progress);
     return combine(workers);
+  }
+
+  /** A worker's failure ends the replay (the finally block of run cancels the others). */
+  private static void rethrowFailure(List<Worker> workers) {
+    for (Worker w : workers) {
+      if (w.failure != null) {
+        throw w.failure instanceof RuntimeException re ? re : new IllegalStateException(w.failure);
+      }
+    }
   }
 
   private static void report(List<Worker> workers, HistoryReader.Progress progress) {

@@ -25,6 +25,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
@@ -997,7 +998,6 @@ final class Scenarios {
       topics = bench.topics("audit", 3);
       bench.produceLogins(topics.logins(), n, 50_000, n / 4, Bench.Users.HOUSEHOLDS, 5);
     }
-    GrantPolicy policy = GrantPolicy.defaults();
     try (HistoryReader reader = new HistoryReader(bench.client(), bench.registry)) {
       int repeats = quick ? 1 : 3;
       // the ceiling: what a plain consumer with the audit's settings does with the same topic
@@ -1018,24 +1018,12 @@ final class Scenarios {
           ceiling.show("%,.0f"),
           "");
       r.figure("readDecodeRecordsPerSecond", ceiling.median());
-      for (int threads : new java.util.TreeSet<>(List.of(1, Audit.defaultThreads()))) {
+      for (int threads : new TreeSet<>(List.of(1, Audit.defaultThreads()))) {
         double[] exportRates = new double[repeats];
         long read = 0;
         double secs = 0;
         for (int i = 0; i < repeats; i++) {
-          Audit.Report all =
-              Audit.run(
-                  reader,
-                  policy,
-                  topics,
-                  new Audit.Everything(),
-                  0L,
-                  Long.MAX_VALUE,
-                  System.currentTimeMillis(),
-                  threads,
-                  x -> {},
-                  x -> {},
-                  (a, b) -> {});
+          Audit.Report all = replay(reader, topics, new Audit.Everything(), threads);
           exportRates[i] = all.rate();
           read = all.read().loginRecords();
           secs = all.elapsedNanos() / 1e9;
@@ -1055,17 +1043,7 @@ final class Scenarios {
       double[] ipSecs = new double[repeats];
       for (int i = 0; i < repeats; i++) {
         Audit.Report one =
-            Audit.run(
-                reader,
-                policy,
-                topics,
-                new Audit.ForAddress(Bench.address(7)),
-                0L,
-                Long.MAX_VALUE,
-                System.currentTimeMillis(),
-                x -> {},
-                x -> {},
-                (a, b) -> {});
+            replay(reader, topics, new Audit.ForAddress(Bench.address(7)), Audit.defaultThreads());
         ipSecs[i] = one.elapsedNanos() / 1e9;
         read = one.read().loginRecords();
       }
@@ -1088,6 +1066,23 @@ final class Scenarios {
             + " topic from its start and decodes every record (the audit's Avro deserializer), in"
             + " the same JVM and run; '÷ read + decode' is the audit's rate over it.");
     return r;
+  }
+
+  /** A replay of the whole topic with the processor's default rules, its output dropped. */
+  private static Audit.Report replay(
+      HistoryReader reader, Topics topics, Audit.Question question, int threads) {
+    return Audit.run(
+        reader,
+        GrantPolicy.defaults(),
+        topics,
+        question,
+        0L,
+        Long.MAX_VALUE,
+        System.currentTimeMillis(),
+        threads,
+        x -> {},
+        x -> {},
+        (a, b) -> {});
   }
 
   /**
@@ -1152,18 +1147,7 @@ final class Scenarios {
           "");
       r.figure("month_readDecodeRecordsPerSecond", ceiling);
       try (HistoryReader reader = new HistoryReader(bench.client(), registry)) {
-        Audit.Report all =
-            Audit.run(
-                reader,
-                GrantPolicy.defaults(),
-                topics,
-                new Audit.Everything(),
-                0L,
-                Long.MAX_VALUE,
-                System.currentTimeMillis(),
-                x -> {},
-                x -> {},
-                (a, b) -> {});
+        Audit.Report all = replay(reader, topics, new Audit.Everything(), Audit.defaultThreads());
         r.row(
             f0(n),
             "month: export (all grants), " + Audit.defaultThreads() + " threads",

@@ -122,9 +122,7 @@ public final class KeyState {
 
   void publish(long expiresAt, List<String> users) {
     this.expiresAt = expiresAt;
-    if (!this.users.equals(users)) {
-      this.users = List.copyOf(users);
-    }
+    this.users = List.copyOf(users);
   }
 
   void unpublish() {

@@ -209,8 +209,8 @@ public final class TopicProvisioner {
     try {
       admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS);
     } catch (ExecutionException | TimeoutException e) {
-      // the clients retry on their own; a producer's first batches may meet a partition not
-      // yet served, which is what this wait is for (see awaitServed)
+      // start-up goes on, as it did before this check: clients retry by themselves, only a
+      // producer's very first batches risk what awaitServed describes
       LOG.warn(
           "leaders of {} did not answer a list-offsets request: {}",
           described.keySet(),
