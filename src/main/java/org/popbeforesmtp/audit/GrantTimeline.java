@@ -70,13 +70,22 @@ public final class GrantTimeline {
       }
     }
 
+    /** The kept logins as an immutable list (the interval keeps it without copying). */
     List<Contribution> events() {
-      List<Contribution> all = new ArrayList<>(latest.size() + 1);
+      Contribution[] all = new Contribution[latest.size() + (first == null ? 0 : 1)];
+      int i = 0;
       if (first != null) {
-        all.add(first);
+        all[i++] = first;
       }
-      all.addAll(latest);
-      return all;
+      for (Contribution c : latest) {
+        all[i++] = c;
+      }
+      return List.of(all);
+    }
+
+    /** The users as an immutable set (the interval keeps it without copying). */
+    Set<String> userSet() {
+      return Set.of(users.toArray(new String[0]));
     }
   }
 
@@ -177,7 +186,7 @@ public final class GrantTimeline {
             o.grantedAt,
             GrantPolicy.liveAt(policy.expiresAt(replayStart), o.grantedAt),
             o.eventCount,
-            o.users,
+            o.userSet(),
             o.events(),
             o.omitted));
   }

@@ -11,6 +11,7 @@ import java.util.Properties;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.PartitionInfo;
@@ -157,58 +158,69 @@ public final class HistoryReader implements AutoCloseable {
       total += Math.max(0, until.get(tp) - from.get(tp));
     }
 
-    Map<TopicPartition, ArrayDeque<ConsumerRecord<byte[], byte[]>>> buffers = new HashMap<>();
-    List<TopicPartition> open = new ArrayList<>();
-    for (TopicPartition tp : assigned) {
-      buffers.put(tp, new ArrayDeque<>());
+    // per assigned partition, by its index in assigned: buffered records, end of range, whether
+    // it is a login partition; the loop below runs per record, so no map lookups in it
+    int n = assigned.size();
+    List<ArrayDeque<ConsumerRecord<byte[], byte[]>>> buffers = new ArrayList<>(n);
+    long[] untilOffset = new long[n];
+    Map<TopicPartition, Integer> indexOf = new HashMap<>();
+    int[] open = new int[n];
+    int openCount = 0;
+    for (int i = 0; i < n; i++) {
+      TopicPartition tp = assigned.get(i);
+      buffers.add(new ArrayDeque<>());
+      untilOffset[i] = until.get(tp);
+      indexOf.put(tp, i);
       if (from.get(tp) < until.get(tp)) {
-        open.add(tp);
+        open[openCount++] = i;
       }
     }
+    boolean[] paused = new boolean[n];
     long read = 0;
     long loginRecords = 0;
     long revocationRecords = 0;
     long undecodableCount = 0;
     long undecodableRevocations = 0;
     List<Undecodable> undecodable = new ArrayList<>();
-    List<TopicPartition> paused = new ArrayList<>();
-    while (!open.isEmpty()) {
-      TopicPartition starving = null;
-      for (TopicPartition tp : open) {
-        if (buffers.get(tp).isEmpty()) {
-          starving = tp;
+    while (openCount > 0) {
+      // hand out the earliest head, unless an open partition has none buffered
+      int earliest = -1;
+      long earliestTime = Long.MAX_VALUE;
+      boolean starving = false;
+      for (int k = 0; k < openCount; k++) {
+        ConsumerRecord<byte[], byte[]> head = buffers.get(open[k]).peekFirst();
+        if (head == null) {
+          starving = true;
           break;
         }
+        if (head.timestamp() < earliestTime) {
+          earliest = open[k];
+          earliestTime = head.timestamp();
+        }
       }
-      if (starving != null) {
+      if (starving) {
         // a partition read up to its end of range is done now, not after one more poll (which
         // waits fetch.max.wait.ms when the topic has nothing after it)
-        for (int i = open.size() - 1; i >= 0; i--) {
-          TopicPartition tp = open.get(i);
-          if (buffers.get(tp).isEmpty() && consumer.position(tp) >= until.get(tp)) {
-            open.remove(i);
+        boolean empty = false;
+        for (int k = openCount - 1; k >= 0; k--) {
+          int i = open[k];
+          if (buffers.get(i).isEmpty()) {
+            if (consumer.position(assigned.get(i)) >= untilOffset[i]) {
+              open[k] = open[--openCount];
+            } else {
+              empty = true;
+            }
           }
         }
-        if (open.stream().noneMatch(tp -> buffers.get(tp).isEmpty())) {
-          continue; // every partition left has a head (or none is left)
+        if (empty) {
+          fill(assigned, indexOf, buffers, untilOffset, paused);
+          progress.update(read, total);
         }
-        fill(buffers, until, paused);
-        progress.update(read, total);
         continue;
-      }
-      // every open partition has a head: hand out the earliest
-      TopicPartition earliest = null;
-      long earliestTime = Long.MAX_VALUE;
-      for (TopicPartition tp : open) {
-        long t = buffers.get(tp).peekFirst().timestamp();
-        if (t < earliestTime) {
-          earliest = tp;
-          earliestTime = t;
-        }
       }
       ConsumerRecord<byte[], byte[]> r = buffers.get(earliest).pollFirst();
       read++;
-      boolean login = r.topic().equals(loginTopic);
+      boolean login = earliest < loginAssigned;
       Object value;
       try {
         if (r.value() == null) {
@@ -254,33 +266,42 @@ public final class HistoryReader implements AutoCloseable {
         undecodableRevocations);
   }
 
+  /**
+   * One poll into the buffers (records past a partition's end of range are dropped); a partition
+   * whose buffer is full is paused until it is half empty.
+   */
   private void fill(
-      Map<TopicPartition, ArrayDeque<ConsumerRecord<byte[], byte[]>>> buffers,
-      Map<TopicPartition, Long> until,
-      List<TopicPartition> paused) {
+      List<TopicPartition> assigned,
+      Map<TopicPartition, Integer> indexOf,
+      List<ArrayDeque<ConsumerRecord<byte[], byte[]>>> buffers,
+      long[] untilOffset,
+      boolean[] paused) {
     List<TopicPartition> resume = new ArrayList<>();
-    for (TopicPartition tp : paused) {
-      if (buffers.get(tp).size() < BUFFER_PER_PARTITION / 2) {
-        resume.add(tp);
+    for (int i = 0; i < paused.length; i++) {
+      if (paused[i] && buffers.get(i).size() < BUFFER_PER_PARTITION / 2) {
+        resume.add(assigned.get(i));
+        paused[i] = false;
       }
     }
     consumer.resume(resume);
-    paused.removeAll(resume);
-    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
-      TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-      if (r.offset() < until.get(tp)) {
-        buffers.get(tp).addLast(r);
+    ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
+    for (TopicPartition tp : records.partitions()) {
+      int i = indexOf.get(tp);
+      ArrayDeque<ConsumerRecord<byte[], byte[]>> buffer = buffers.get(i);
+      for (ConsumerRecord<byte[], byte[]> r : records.records(tp)) {
+        if (r.offset() < untilOffset[i]) {
+          buffer.addLast(r);
+        }
       }
     }
     List<TopicPartition> full = new ArrayList<>();
-    for (Map.Entry<TopicPartition, ArrayDeque<ConsumerRecord<byte[], byte[]>>> e :
-        buffers.entrySet()) {
-      if (e.getValue().size() >= BUFFER_PER_PARTITION && !paused.contains(e.getKey())) {
-        full.add(e.getKey());
+    for (int i = 0; i < paused.length; i++) {
+      if (!paused[i] && buffers.get(i).size() >= BUFFER_PER_PARTITION) {
+        full.add(assigned.get(i));
+        paused[i] = true;
       }
     }
     consumer.pause(full);
-    paused.addAll(full);
   }
 
   /** Per partition: the first offset with a timestamp at or after {@code time}, else its end. */

@@ -22,7 +22,12 @@ import org.popbeforesmtp.grants.GrantPolicy;
  * share no state but revocations.
  */
 final class ParallelReplay {
-  private static final int QUEUE = 8_192;
+  /** Chunks a worker may hold in its queue before it waits for the merge. */
+  private static final int QUEUE = 64;
+
+  /** Items per chunk: the merge takes a worker's output a chunk at a time, not item by item. */
+  private static final int CHUNK = 1_024;
+
   private static final int MARK_EVERY = 1_000;
   private static final long PROGRESS_EVERY_NANOS = 100_000_000L;
 
@@ -62,7 +67,8 @@ final class ParallelReplay {
   private final class Worker implements Runnable {
     final List<Integer> partitions;
     final boolean countsRevocations;
-    final BlockingQueue<Item> queue = new ArrayBlockingQueue<>(QUEUE);
+    final BlockingQueue<List<Item>> queue = new ArrayBlockingQueue<>(QUEUE);
+    List<Item> chunk = new ArrayList<>(CHUNK);
     final Predicate<GrantInterval> keepInterval;
     final Predicate<Refused> keepRefusal;
     volatile long read;
@@ -91,8 +97,8 @@ final class ParallelReplay {
                 policy,
                 partitionCount,
                 readFrom,
-                Audit.only(keepInterval, i -> put(new Item(clock, i, null, false))),
-                Audit.only(keepRefusal, r -> put(new Item(clock, null, r, false))),
+                Audit.only(keepInterval, i -> emit(new Item(clock, i, null, false))),
+                Audit.only(keepRefusal, r -> emit(new Item(clock, null, r, false))),
                 relevant);
         summary =
             reader.read(
@@ -125,7 +131,8 @@ final class ParallelReplay {
       } catch (RuntimeException | Error e) {
         failure = e;
       } finally {
-        put(new Item(Long.MAX_VALUE, null, null, true));
+        chunk.add(new Item(Long.MAX_VALUE, null, null, true));
+        flush();
       }
     }
 
@@ -137,15 +144,26 @@ final class ParallelReplay {
       clock = Math.max(clock, arrival);
       if (++sinceMark >= MARK_EVERY) {
         sinceMark = 0;
-        put(new Item(clock, null, null, false));
+        chunk.add(new Item(clock, null, null, false));
+        flush();
       }
     }
 
-    private void put(Item item) {
+    private void emit(Item item) {
+      chunk.add(item);
+      if (chunk.size() >= CHUNK) {
+        flush();
+      }
+    }
+
+    /** Hands the chunk to the merge; waits while the queue is full (the merge is behind). */
+    private void flush() {
+      List<Item> full = chunk;
+      chunk = new ArrayList<>(CHUNK);
       try {
-        while (!queue.offer(item, 100, TimeUnit.MILLISECONDS)) {
+        while (!queue.offer(full, 100, TimeUnit.MILLISECONDS)) {
           if (cancelled) {
-            if (item.last()) {
+            if (full.get(full.size() - 1).last()) {
               return; // nobody merges any more
             }
             throw new CancellationException("audit replay cancelled");
@@ -185,24 +203,33 @@ final class ParallelReplay {
       t.start();
       running.add(t);
     }
-    Item[] heads = new Item[workers.size()];
+    // each worker's current chunk and the position of its head item in it
+    List<List<Item>> chunks = new ArrayList<>();
+    int[] at = new int[workers.size()];
+    for (int w = 0; w < workers.size(); w++) {
+      chunks.add(List.of());
+    }
     long lastProgress = System.nanoTime();
     try {
       while (true) {
         int next = -1;
-        for (int w = 0; w < heads.length; w++) {
-          if (heads[w] == null) {
-            heads[w] = workers.get(w).queue.take();
+        Item head = null;
+        for (int w = 0; w < at.length; w++) {
+          if (at[w] == chunks.get(w).size()) {
+            chunks.set(w, workers.get(w).queue.take());
+            at[w] = 0;
           }
-          if (!heads[w].last() && (next < 0 || heads[w].clock() < heads[next].clock())) {
+          Item item = chunks.get(w).get(at[w]);
+          if (!item.last() && (head == null || item.clock() < head.clock())) {
             next = w;
+            head = item;
           }
         }
         if (next < 0) {
           break; // every worker is done
         }
-        Item item = heads[next];
-        heads[next] = null;
+        Item item = head;
+        at[next]++;
         if (item.interval() != null) {
           intervals.accept(item.interval());
         } else if (item.refused() != null) {

@@ -40,8 +40,18 @@ public final class GrantRules {
     return policy;
   }
 
-  /** An entry of the expiry index: look at {@code key} again at {@code at}. */
-  public record Filed(long at, String key) {}
+  /**
+   * An entry of the expiry index: look at {@code key} again at {@code at}.
+   *
+   * @param state the key's state as it was filed, from a store that keeps states as objects in
+   *     memory and hands them back with the entry (no lookup by key); null when the store does not
+   *     (it is read by key then)
+   */
+  public record Filed(long at, String key, KeyState state) {
+    public Filed(long at, String key) {
+      this(at, key, null);
+    }
+  }
 
   /** A key or prefix revocation in force. */
   public record KeyRevocation(String target, long revokedAt) {}
@@ -65,8 +75,11 @@ public final class GrantRules {
     /** Deletes the key's state (it is empty: nothing published, nothing retained). */
     void removeState(String key, KeyState state);
 
-    /** Adds the key's expiry-index entry at {@code at}. */
-    void file(String key, long at);
+    /**
+     * Adds the key's expiry-index entry at {@code at}; {@code state} is the key's state object, for
+     * a store that hands it back with the entry ({@link Filed#state()}).
+     */
+    void file(String key, long at, KeyState state);
 
     void unfile(String key, long at);
 
@@ -361,7 +374,7 @@ public final class GrantRules {
   public void expire(long now, Store store, Sink sink) {
     for (Filed due : store.dueBy(now)) {
       store.unfile(due.key(), due.at());
-      KeyState state = store.state(due.key());
+      KeyState state = due.state() != null ? due.state() : store.state(due.key());
       if (state == null || state.filedAt() != due.at()) {
         continue; // an entry the key no longer owns
       }
@@ -389,6 +402,7 @@ public final class GrantRules {
     if (state.isEmpty()) {
       if (state.filedAt() != 0) {
         store.unfile(key, state.filedAt());
+        state.filedAt(0); // an entry that still holds this object is then skipped as stale
       }
       store.removeState(key, state);
       return;
@@ -398,7 +412,7 @@ public final class GrantRules {
       if (state.filedAt() != 0) {
         store.unfile(key, state.filedAt());
       }
-      store.file(key, due);
+      store.file(key, due, state);
       state.filedAt(due);
     }
     store.putState(key, state);

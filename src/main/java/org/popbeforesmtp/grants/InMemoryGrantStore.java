@@ -1,11 +1,9 @@
 package org.popbeforesmtp.grants;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
 
 /**
  * {@link GrantRules.Store} in plain collections, for replaying history outside Kafka Streams
@@ -13,17 +11,14 @@ import java.util.PriorityQueue;
  * within the session retention as {@link GrantRules#expire} runs with the clock.
  */
 public final class InMemoryGrantStore implements GrantRules.Store {
-  private static final Comparator<GrantRules.Filed> BY_TIME =
-      Comparator.comparingLong(GrantRules.Filed::at).thenComparing(GrantRules.Filed::key);
-
   private final Map<String, KeyState> states = new HashMap<>();
 
   /**
    * The expiry index, lazy: entries are never removed before they fall due, and {@link
    * GrantRules#expire} skips those a key no longer owns ({@link KeyState#filedAt()} moved on), as
-   * the Kafka store's scan does with a stale entry. A heap: no tree node per filing.
+   * the Kafka store's scan does with a stale entry.
    */
-  private final PriorityQueue<GrantRules.Filed> index = new PriorityQueue<>(BY_TIME);
+  private final ExpiryWheel index = new ExpiryWheel();
 
   private final Map<String, Long> userRevocations = new HashMap<>();
   private final Map<String, Long> keyRevocations = new HashMap<>();
@@ -44,8 +39,8 @@ public final class InMemoryGrantStore implements GrantRules.Store {
   }
 
   @Override
-  public void file(String key, long at) {
-    index.add(new GrantRules.Filed(at, key));
+  public void file(String key, long at, KeyState state) {
+    index.add(key, state, at);
   }
 
   /** Nothing to do: the entry stays until it falls due and is then skipped (see the index). */
@@ -55,11 +50,7 @@ public final class InMemoryGrantStore implements GrantRules.Store {
   /** Takes the entries due by {@code now} out of the index, by (at, key). */
   @Override
   public List<GrantRules.Filed> dueBy(long now) {
-    List<GrantRules.Filed> result = new ArrayList<>();
-    while (!index.isEmpty() && index.peek().at() <= now) {
-      result.add(index.poll());
-    }
-    return result;
+    return index.takeDue(now);
   }
 
   @Override

@@ -139,7 +139,7 @@ final class KafkaGrantStore implements GrantRules.Store {
   }
 
   @Override
-  public void file(String key, long at) {
+  public void file(String key, long at, KeyState state) {
     expiryIndex.put(indexKey(at, key), NO_VALUE);
   }
 

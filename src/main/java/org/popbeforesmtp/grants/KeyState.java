@@ -36,6 +36,15 @@ public final class KeyState {
   private final LinkedHashMap<String, Long> seen;
   private boolean counted;
 
+  // Bounds kept beside the collections, so that the expiry scan's visit to a key that has nothing
+  // to forget (most visits) reads this object only, not the sessions' and ids' objects: earliest
+  // and latest session end, oldest and newest event-id time (the oldest may be lower than the
+  // true one after an id was evicted; that only makes prune look, never skip wrongly).
+  private long firstEnd;
+  private long lastEnd;
+  private long oldestSeen;
+  private long newestSeen;
+
   /** The state of a key never seen (or forgotten). */
   public KeyState() {
     this(new ArrayList<>(), 0L, List.of(), 0L, new LinkedHashMap<>(), false);
@@ -54,6 +63,26 @@ public final class KeyState {
     this.filedAt = filedAt;
     this.seen = seen;
     this.counted = counted;
+    sessionsChanged();
+    seenChanged();
+  }
+
+  private void sessionsChanged() {
+    firstEnd = Long.MAX_VALUE;
+    lastEnd = Long.MIN_VALUE;
+    for (GrantState s : sessions) {
+      firstEnd = Math.min(firstEnd, s.end());
+      lastEnd = Math.max(lastEnd, s.end());
+    }
+  }
+
+  private void seenChanged() {
+    oldestSeen = Long.MAX_VALUE;
+    newestSeen = Long.MIN_VALUE;
+    for (long time : seen.values()) {
+      oldestSeen = Math.min(oldestSeen, time);
+      newestSeen = Math.max(newestSeen, time);
+    }
   }
 
   /** The grant sessions in retention, by end. */
@@ -118,6 +147,7 @@ public final class KeyState {
       sessions.add(added);
       sessions.sort(BY_END);
     }
+    sessionsChanged();
   }
 
   void publish(long expiresAt, List<String> users) {
@@ -140,6 +170,8 @@ public final class KeyState {
       oldest.next();
       oldest.remove();
     }
+    oldestSeen = Math.min(oldestSeen, eventTime);
+    newestSeen = Math.max(newestSeen, eventTime);
     return true;
   }
 
@@ -149,8 +181,22 @@ public final class KeyState {
    * is refused as expired on arrival before its id is looked at).
    */
   void prune(long now, long ttl, long retention) {
-    sessions.removeIf(s -> s.end() + retention <= now);
-    seen.values().removeIf(time -> time + ttl <= now);
+    if (firstEnd <= now - retention) {
+      if (lastEnd <= now - retention) {
+        sessions.clear();
+      } else {
+        sessions.removeIf(s -> s.end() + retention <= now);
+      }
+      sessionsChanged();
+    }
+    if (oldestSeen <= now - ttl) {
+      if (newestSeen <= now - ttl) {
+        seen.clear();
+      } else {
+        seen.values().removeIf(time -> time + ttl <= now);
+      }
+      seenChanged();
+    }
   }
 
   /** Nothing left to keep: the state can be deleted. */
@@ -167,11 +213,11 @@ public final class KeyState {
       return expiresAt;
     }
     long due = 0;
-    for (GrantState s : sessions) {
-      due = Math.max(due, s.end() + retention);
+    if (!sessions.isEmpty()) {
+      due = lastEnd + retention;
     }
-    for (long time : seen.values()) {
-      due = Math.max(due, time + ttl);
+    if (!seen.isEmpty()) {
+      due = Math.max(due, newestSeen + ttl);
     }
     return due;
   }
