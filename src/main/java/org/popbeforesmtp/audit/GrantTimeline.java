@@ -2,8 +2,8 @@ package org.popbeforesmtp.audit;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -46,9 +46,12 @@ public final class GrantTimeline {
     long grantedAt;
     long expiresAt;
     int eventCount;
-    final Set<String> users = new LinkedHashSet<>();
+    // compact: most intervals have one or two users and one login, and an interval is read again
+    // only when it closes (a TTL later, long out of the cache), so few objects to load then
+    String[] users = new String[2];
+    int userCount;
     Contribution first;
-    final ArrayDeque<Contribution> latest = new ArrayDeque<>();
+    ArrayDeque<Contribution> latest; // after the first, once there is one
     int omitted;
 
     Open(String key, long from, long grantedAt) {
@@ -57,11 +60,32 @@ public final class GrantTimeline {
       this.grantedAt = grantedAt;
     }
 
+    void addUser(String user) {
+      if (!hasUser(user)) {
+        if (userCount == users.length) {
+          users = Arrays.copyOf(users, userCount * 2);
+        }
+        users[userCount++] = user;
+      }
+    }
+
+    boolean hasUser(String user) {
+      for (int i = 0; i < userCount; i++) {
+        if (users[i].equals(user)) {
+          return true;
+        }
+      }
+      return false;
+    }
+
     void add(Contribution c) {
-      users.add(c.username());
+      addUser(c.username());
       if (first == null) {
         first = c;
         return;
+      }
+      if (latest == null) {
+        latest = new ArrayDeque<>();
       }
       latest.addLast(c);
       if (latest.size() > EVENTS_KEPT) {
@@ -72,6 +96,9 @@ public final class GrantTimeline {
 
     /** The kept logins as an immutable list (the interval keeps it without copying). */
     List<Contribution> events() {
+      if (latest == null) {
+        return first == null ? List.of() : List.of(first);
+      }
       Contribution[] all = new Contribution[latest.size() + (first == null ? 0 : 1)];
       int i = 0;
       if (first != null) {
@@ -85,7 +112,7 @@ public final class GrantTimeline {
 
     /** The users as an immutable set (the interval keeps it without copying). */
     Set<String> userSet() {
-      return Set.of(users.toArray(new String[0]));
+      return Set.of(Arrays.copyOf(users, userCount));
     }
   }
 
@@ -104,7 +131,7 @@ public final class GrantTimeline {
     o.grantedAt = grant.getGrantedAt().toEpochMilli();
     o.expiresAt = grant.getExpiresAt().toEpochMilli();
     o.eventCount = grant.getEventCount();
-    o.users.add(grant.getUsername());
+    o.addUser(grant.getUsername());
   }
 
   /**
@@ -136,7 +163,7 @@ public final class GrantTimeline {
   /** A user revocation at {@code at}: that user's logins dated up to it stop counting. */
   public void revokedUser(String user, long at) {
     for (Open o : open.values()) {
-      if (o.users.contains(user)) {
+      if (o.hasUser(user)) {
         revoke(o, c -> c.username().equals(user), at);
       }
     }
@@ -154,6 +181,9 @@ public final class GrantTimeline {
   private static void revoke(Open o, Predicate<Contribution> match, long at) {
     if (o.first != null && match.test(o.first) && o.first.eventTime() <= at) {
       o.first = o.first.revoked(at);
+    }
+    if (o.latest == null) {
+      return;
     }
     List<Contribution> kept = new ArrayList<>(o.latest);
     o.latest.clear();

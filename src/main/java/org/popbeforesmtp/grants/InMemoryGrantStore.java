@@ -30,12 +30,16 @@ public final class InMemoryGrantStore implements GrantRules.Store {
 
   @Override
   public void putState(String key, KeyState state) {
-    states.put(key, state);
+    if (!state.held()) { // a state read from here is written in place: no map write
+      states.put(key, state);
+      state.held(true);
+    }
   }
 
   @Override
   public void removeState(String key, KeyState state) {
     states.remove(key);
+    state.held(false);
   }
 
   @Override
@@ -77,7 +81,7 @@ public final class InMemoryGrantStore implements GrantRules.Store {
 
   @Override
   public Long userRevokedAt(String user) {
-    return userRevocations.get(user);
+    return userRevocations.isEmpty() ? null : userRevocations.get(user);
   }
 
   @Override

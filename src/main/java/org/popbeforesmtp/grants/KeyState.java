@@ -35,6 +35,7 @@ public final class KeyState {
   private long filedAt;
   private final LinkedHashMap<String, Long> seen;
   private boolean counted;
+  private boolean held;
 
   // Bounds kept beside the collections, so that the expiry scan's visit to a key that has nothing
   // to forget (most visits) reads this object only, not the sessions' and ids' objects: earliest
@@ -103,6 +104,18 @@ public final class KeyState {
   /** Users of the published grant (a user revocation ends the grant of each key holding one). */
   public List<String> users() {
     return users;
+  }
+
+  /**
+   * Whether an in-memory store holds this object as the key's state: writing it back is then a
+   * no-op ({@link InMemoryGrantStore}; the Kafka store serialises states and ignores this).
+   */
+  boolean held() {
+    return held;
+  }
+
+  void held(boolean value) {
+    this.held = value;
   }
 
   /** Time of the key's expiry-index entry; 0 when none. */
