@@ -171,12 +171,7 @@ public final class Audit {
     }
     AuditReplay replay =
         new AuditReplay(
-            policy,
-            partitionCount,
-            readFrom,
-            only(keepInterval, intervals),
-            only(keepRefusal, refusals),
-            relevant);
+            policy, readFrom, only(keepInterval, intervals), only(keepRefusal, refusals), relevant);
     HistoryReader.Summary read =
         reader.read(
             topics.logins(), partitions, topics.revocations(), readFrom, to, replay, progress);

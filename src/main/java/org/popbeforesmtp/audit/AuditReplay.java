@@ -15,11 +15,12 @@ import org.popbeforesmtp.grants.InvalidLoginException;
 import org.popbeforesmtp.grants.Refusal;
 
 /**
- * Replays login history through the live processor's {@link GrantRules}: one {@link
- * InMemoryGrantStore} per partition of grant keys (as the live processor has one store per task),
- * each record applied at its arrival time (the record timestamp, when the processor could first see
- * it), and expired grants tombstoned as that clock passes their expiry. What the rules emit becomes
- * {@link GrantInterval}s.
+ * Replays login history through the live processor's {@link GrantRules} on one {@link
+ * InMemoryGrantStore} (the rules keep nothing of one key that another reads, so how keys are spread
+ * over stores changes no result: the live processor has one store per task), each record applied at
+ * its arrival time (the record timestamp, when the processor could first see it), and expired
+ * grants tombstoned as that clock passes their expiry. What the rules emit becomes {@link
+ * GrantInterval}s.
  */
 public final class AuditReplay implements HistoryReader.Listener {
   private static final long SWEEP_EVERY = 1_000;
@@ -27,7 +28,7 @@ public final class AuditReplay implements HistoryReader.Listener {
   private final GrantRules rules;
   private final long skew;
   private final long purgeEvery;
-  private final InMemoryGrantStore[] stores;
+  private final InMemoryGrantStore store = new InMemoryGrantStore();
   private final GrantTimeline timeline;
   private final Consumer<Refused> refused;
   private final Predicate<String> relevant;
@@ -36,18 +37,16 @@ public final class AuditReplay implements HistoryReader.Listener {
   private long nextPurge = Long.MIN_VALUE;
 
   /**
-   * @param partitions partitions of the logins topic (the live tasks)
    * @param replayStart the earliest record time read
    * @param intervals receives each interval as it closes
    * @param refused receives every login that granted nothing (not duplicates)
    */
   public AuditReplay(
       GrantPolicy policy,
-      int partitions,
       long replayStart,
       Consumer<GrantInterval> intervals,
       Consumer<Refused> refused) {
-    this(policy, partitions, replayStart, intervals, refused, key -> true);
+    this(policy, replayStart, intervals, refused, key -> true);
   }
 
   /**
@@ -56,7 +55,6 @@ public final class AuditReplay implements HistoryReader.Listener {
    */
   public AuditReplay(
       GrantPolicy policy,
-      int partitions,
       long replayStart,
       Consumer<GrantInterval> intervals,
       Consumer<Refused> refused,
@@ -67,10 +65,6 @@ public final class AuditReplay implements HistoryReader.Listener {
     // purging is a full scan; when it runs never changes a result (what it forgets can no longer
     // chain or dedupe), so a replay, where hours pass in seconds, purges once per TTL
     this.purgeEvery = Math.max(60_000, policy.ttl().toMillis());
-    this.stores = new InMemoryGrantStore[partitions];
-    for (int i = 0; i < partitions; i++) {
-      stores[i] = new InMemoryGrantStore();
-    }
     this.timeline = new GrantTimeline(policy, replayStart, intervals);
     this.refused = refused;
   }
@@ -97,7 +91,6 @@ public final class AuditReplay implements HistoryReader.Listener {
           new Refused(ip, event, future ? "future-dated" : "invalid", e.getMessage(), arrival));
       return;
     }
-    InMemoryGrantStore store = stores[partitionOf(key, stores.length)];
     if (!relevant.test(key)) {
       return;
     }
@@ -111,7 +104,7 @@ public final class AuditReplay implements HistoryReader.Listener {
     }
   }
 
-  /** Applies a revocation that reached Kafka at {@code arrival}, in every partition. */
+  /** Applies a revocation that reached Kafka at {@code arrival}. */
   @Override
   public void revocation(Revocation revocation, long arrival) {
     advance(arrival);
@@ -138,9 +131,7 @@ public final class AuditReplay implements HistoryReader.Listener {
     } else {
       return;
     }
-    for (InMemoryGrantStore store : stores) {
-      rules.onRevocation(revocation, arrival, store, sink);
-    }
+    rules.onRevocation(revocation, arrival, store, sink);
   }
 
   /** Ends the replay at {@code end}: grants still live then are reported as running. */
@@ -156,9 +147,7 @@ public final class AuditReplay implements HistoryReader.Listener {
       nextSweep = now - now % SWEEP_EVERY + SWEEP_EVERY;
     }
     if (now >= nextPurge) {
-      for (InMemoryGrantStore store : stores) {
-        rules.purge(now, store);
-      }
+      rules.purge(now, store);
       nextPurge = now + purgeEvery;
     }
   }
@@ -166,9 +155,7 @@ public final class AuditReplay implements HistoryReader.Listener {
   private void sweep(long now) {
     sink.now = now;
     sink.endedBy = "";
-    for (InMemoryGrantStore store : stores) {
-      rules.expire(now, store, sink);
-    }
+    rules.expire(now, store, sink);
   }
 
   /** Feeds the rules' output into the timeline at the replay clock. */

@@ -95,7 +95,6 @@ final class ParallelReplay {
         AuditReplay replay =
             new AuditReplay(
                 policy,
-                partitionCount,
                 readFrom,
                 Audit.only(keepInterval, i -> emit(new Item(clock, i, null, false))),
                 Audit.only(keepRefusal, r -> emit(new Item(clock, null, r, false))),

@@ -46,6 +46,7 @@ import org.popbeforesmtp.avro.RelayGrant;
 import org.popbeforesmtp.config.ConfigSources;
 import org.popbeforesmtp.config.EdgeConfig;
 import org.popbeforesmtp.config.IngestConfig;
+import org.popbeforesmtp.config.ProcessorConfig;
 import org.popbeforesmtp.config.StreamsSettings;
 import org.popbeforesmtp.config.Topics;
 import org.popbeforesmtp.edge.GrantCache;
@@ -981,6 +982,13 @@ final class Scenarios {
 
   // ---------------------------------------------------------------- 5. audit replay
 
+  /**
+   * Partitions of the topics the processor creates by default: audit reads history as deployments
+   * have it (a partition is what one replay thread takes, and what `audit ip` reads).
+   */
+  private static final int DEFAULT_PARTITIONS =
+      Integer.parseInt(ProcessorConfig.DEFAULTS.get("partitions"));
+
   private Result auditReplay() throws Exception {
     Result r =
         new Result(
@@ -995,7 +1003,7 @@ final class Scenarios {
     int n = historySize;
     if (topics == null) {
       n = quick ? 50_000 : 1_000_000;
-      topics = bench.topics("audit", 3);
+      topics = bench.topics("audit", DEFAULT_PARTITIONS);
       bench.produceLogins(topics.logins(), n, 50_000, n / 4, Bench.Users.HOUSEHOLDS, 5);
     }
     try (HistoryReader reader = new HistoryReader(bench.client(), bench.registry)) {
@@ -1050,7 +1058,7 @@ final class Scenarios {
       Stats.Repeated ip = Stats.repeated(ipSecs);
       r.row(
           f0(n),
-          "ip, whole history (one partition of 3)",
+          "ip, whole history (one partition of " + bench.partitionsOf(topics.logins()) + ")",
           f0(read),
           ip.show("%.2f"),
           f0(read / ip.median()),
@@ -1094,7 +1102,7 @@ final class Scenarios {
     Path dir = Files.createDirectories(bench.settings().workDir().resolve("audit-month"));
     try (DevSchemaRegistry httpRegistry = DevSchemaRegistry.start(dir, "127.0.0.1", 0)) {
       SchemaRegistryClient registry = SerdeConfig.of(httpRegistry.url()).newClient();
-      Topics topics = bench.topics("audit-month", 3);
+      Topics topics = bench.topics("audit-month", DEFAULT_PARTITIONS);
       long span = Duration.ofDays(30).toMillis();
       long end = System.currentTimeMillis() - Duration.ofHours(1).toMillis();
       Random random = new Random(30);

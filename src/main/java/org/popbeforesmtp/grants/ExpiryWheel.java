@@ -95,11 +95,15 @@ final class ExpiryWheel {
 
   /** Takes the entries with {@code at <= now} out of the index, by (at, key). */
   List<GrantRules.Filed> takeDue(long now) {
-    List<GrantRules.Filed> due = new ArrayList<>();
     long nowSecond = Math.floorDiv(now, 1000);
     if (cursor == Long.MIN_VALUE) {
       cursor = nowSecond;
     }
+    if (size == 0 && later.isEmpty()) {
+      cursor = Math.max(cursor, nowSecond);
+      return List.of();
+    }
+    List<GrantRules.Filed> due = new ArrayList<>();
     // every slot entry lies within SLOTS seconds of the cursor: past that, all of them are due
     long last = Math.min(Math.max(nowSecond, cursor), cursor + SLOTS - 1);
     for (long second = cursor; second <= last && size > 0; second++) {

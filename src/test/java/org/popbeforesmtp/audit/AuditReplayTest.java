@@ -23,7 +23,7 @@ class AuditReplayTest {
   private final List<Refused> refusals = new ArrayList<>();
 
   private AuditReplay replay(GrantPolicy policy) {
-    return new AuditReplay(policy, 3, 0L, intervals::add, refusals::add);
+    return new AuditReplay(policy, 0L, intervals::add, refusals::add);
   }
 
   private static long at(long minutes) {

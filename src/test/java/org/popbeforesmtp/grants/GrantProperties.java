@@ -111,7 +111,7 @@ class GrantProperties {
     List<TestRecord<String, RelayGrant>> live = new ArrayList<>();
     List<GrantInterval> audited = new ArrayList<>();
     List<GrantInterval> liveIntervals = new ArrayList<>();
-    AuditReplay audit = new AuditReplay(policy, 1, 0L, audited::add, refused -> {});
+    AuditReplay audit = new AuditReplay(policy, 0L, audited::add, refused -> {});
     GrantTimeline liveTimeline = new GrantTimeline(policy, 0L, liveIntervals::add);
 
     try (GrantDriver d = new GrantDriver(policy, dir)) {
