@@ -70,8 +70,6 @@ import org.popbeforesmtp.runtime.ProcessorApp;
 final class Scenarios {
   private final Bench bench;
   private final boolean quick;
-  private Topics history;
-  private int historySize;
 
   Scenarios(Bench bench) {
     this.bench = bench;
@@ -152,10 +150,6 @@ final class Scenarios {
         double produced =
             bench.produceLogins(topics.logins(), n, 50_000, addresses, mix.users(), n);
         boolean realistic = addresses == n / 4 && mix.users() == Bench.Users.HOUSEHOLDS;
-        if (realistic && (history == null || n > historySize)) {
-          history = topics;
-          historySize = n;
-        }
         String users = mix.users() == Bench.Users.HOUSEHOLDS ? "households" : "any user";
         // commit 100 ms: the yardsticks' setting, so the ratio compares like with like; "default"
         // runs with the processor's own default commit interval (shorter, for latency)
@@ -999,13 +993,17 @@ final class Scenarios {
             "seconds",
             "records/s",
             "÷ read + decode");
-    Topics topics = quick ? history : null;
-    int n = historySize;
-    if (topics == null) {
-      n = quick ? 50_000 : 1_000_000;
-      topics = bench.topics("audit", DEFAULT_PARTITIONS);
-      bench.produceLogins(topics.logins(), n, 50_000, n / 4, Bench.Users.HOUSEHOLDS, 5);
-    }
+    int n = quick ? 50_000 : 1_000_000;
+    Topics topics = bench.topics("audit", DEFAULT_PARTITIONS);
+    double produced = produceHistory(topics, bench.registry, n, Duration.ofDays(1), 5);
+    r.note(
+        "Day of history: "
+            + f0(n)
+            + " logins over 24 hours as `import` writes them (record time = event time), "
+            + f0(n / 40)
+            + " addresses, households; written in "
+            + f1(produced)
+            + " s.");
     try (HistoryReader reader = new HistoryReader(bench.client(), bench.registry)) {
       int repeats = quick ? 1 : 3;
       // the ceiling: what a plain consumer with the audit's settings does with the same topic
@@ -1094,6 +1092,44 @@ final class Scenarios {
   }
 
   /**
+   * Writes {@code n} logins as `import` writes history (record time = event time), evenly over
+   * {@code span} ending an hour ago, in time order; households over n / 40 addresses. Returns the
+   * seconds it took.
+   */
+  private double produceHistory(
+      Topics topics, SchemaRegistryClient registry, int n, Duration span, long seed)
+      throws Exception {
+    long spanMs = span.toMillis();
+    long end = System.currentTimeMillis() - Duration.ofHours(1).toMillis();
+    Random random = new Random(seed);
+    long t = System.nanoTime();
+    try (LoginPublisher publisher =
+        new LoginPublisher(
+            bench.client(),
+            topics.logins(),
+            registry,
+            1,
+            Duration.ofMinutes(2),
+            LoginPublisher.RecordTime.EVENT)) {
+      List<LoginEvent> batch = new ArrayList<>(20_000);
+      for (int i = 0; i < n; i++) {
+        LoginEvent login = Bench.login(random, i, 50_000, n / 40, Bench.Users.HOUSEHOLDS, 0L);
+        login.setEventTime(Instant.ofEpochMilli(end - spanMs + spanMs / n * i));
+        batch.add(login);
+        if (batch.size() == 20_000) {
+          publisher.publishAll(batch);
+          batch.clear();
+          if (i % 1_000_000 == 999_999) {
+            bench.progress("  history: " + f0(i + 1) + " of " + f0(n) + " logins written");
+          }
+        }
+      }
+      publisher.publishAll(batch);
+    }
+    return (System.nanoTime() - t) / 1e9;
+  }
+
+  /**
    * Audit on a month of history as `import` writes it (record time = event time): {@code n} logins
    * over 30 days in time order, households over n / 40 addresses. The questions run as the CLI in a
    * JVM of their own, against an HTTP schema registry, timed from process start to exit.
@@ -1105,33 +1141,7 @@ final class Scenarios {
       Topics topics = bench.topics("audit-month", DEFAULT_PARTITIONS);
       long span = Duration.ofDays(30).toMillis();
       long end = System.currentTimeMillis() - Duration.ofHours(1).toMillis();
-      Random random = new Random(30);
-      long t = System.nanoTime();
-      try (LoginPublisher publisher =
-          new LoginPublisher(
-              bench.client(),
-              topics.logins(),
-              registry,
-              1,
-              Duration.ofMinutes(2),
-              LoginPublisher.RecordTime.EVENT)) {
-        List<LoginEvent> batch = new ArrayList<>(20_000);
-        for (int i = 0; i < n; i++) {
-          LoginEvent login = Bench.login(random, i, 50_000, n / 40, Bench.Users.HOUSEHOLDS, 0L);
-          login.setEventTime(Instant.ofEpochMilli(end - span + span / n * i));
-          batch.add(login);
-          if (batch.size() == 20_000) {
-            publisher.publishAll(batch);
-            batch.clear();
-            if (i % 1_000_000 == 999_999) {
-              bench.progress(
-                  "  month of history: " + f0(i + 1) + " of " + f0(n) + " logins written");
-            }
-          }
-        }
-        publisher.publishAll(batch);
-      }
-      double produced = (System.nanoTime() - t) / 1e9;
+      double produced = produceHistory(topics, registry, n, Duration.ofDays(30), 30);
       r.note(
           "Month of history: "
               + f0(n)
@@ -1142,7 +1152,7 @@ final class Scenarios {
               + f0(produced)
               + " s. The ip and user questions run as the CLI in a JVM of their own (wall clock"
               + " from process start to exit, JVM start included), with its defaults.");
-      t = System.nanoTime();
+      long t = System.nanoTime();
       long decoded = readAndDecode(topics.logins(), registry);
       double secs = (System.nanoTime() - t) / 1e9;
       double ceiling = decoded / secs;

@@ -7,19 +7,67 @@ import org.popbeforesmtp.avro.Protocol;
 /**
  * The aggregate of one grant session of one key: each user's contribution, so a user revocation can
  * remove exactly that user's part. The session spans from the earliest to the latest event of its
- * shares; the grant expires TTL after the latest.
+ * shares; the grant expires TTL after the latest. Immutable.
  *
- * @param shares one per distinct user, in no particular order
- * @param shared more distinct users than the cap were seen: the key is a shared address and this
- *     session grants nothing
+ * <p>A class rather than a record: the start, the end and the latest share are computed once, as
+ * the expiry scan and every login of the key ask for them (reading them then touches this object
+ * only, not each share).
  */
-public record GrantState(List<Share> shares, boolean shared) {
+public final class GrantState {
+  private final List<Share> shares;
+  private final boolean shared;
+  private final Share latest;
+  private final long start;
+  private final long end;
 
-  public GrantState {
-    shares = List.copyOf(shares);
-    if (shares.isEmpty()) {
+  /**
+   * @param shares one per distinct user, in no particular order
+   * @param shared more distinct users than the cap were seen: the key is a shared address and this
+   *     session grants nothing
+   */
+  public GrantState(List<Share> shares, boolean shared) {
+    this.shares = List.copyOf(shares);
+    this.shared = shared;
+    if (this.shares.isEmpty()) {
       throw new IllegalArgumentException("a grant session has at least one share");
     }
+    Share last = this.shares.get(0);
+    long first = Long.MAX_VALUE;
+    for (Share s : this.shares) {
+      first = Math.min(first, s.firstAt());
+      if (s.lastAt() > last.lastAt()
+          || (s.lastAt() == last.lastAt() && s.eventId().compareTo(last.eventId()) > 0)) {
+        last = s;
+      }
+    }
+    this.latest = last;
+    this.start = first;
+    this.end = last.lastAt();
+  }
+
+  /** One per distinct user, in no particular order. */
+  public List<Share> shares() {
+    return shares;
+  }
+
+  /** The key is a shared address: this session grants nothing. */
+  public boolean shared() {
+    return shared;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof GrantState g && shared == g.shared && shares.equals(g.shares);
+  }
+
+  @Override
+  public int hashCode() {
+    return shares.hashCode() * 31 + Boolean.hashCode(shared);
+  }
+
+  @Override
+  public String toString() {
+    return "GrantState[shares=" + shares + ", shared=" + shared + "]";
   }
 
   /**
@@ -59,28 +107,16 @@ public record GrantState(List<Share> shares, boolean shared) {
 
   /** Event time of the earliest event: the session (and grant) start. */
   public long start() {
-    long start = Long.MAX_VALUE;
-    for (Share s : shares) {
-      start = Math.min(start, s.firstAt());
-    }
     return start;
   }
 
   /** Event time of the latest event: the session end. */
   public long end() {
-    return latest().lastAt();
+    return end;
   }
 
   /** The share holding the latest event (ties: the greatest event id). */
   public Share latest() {
-    Share latest = shares.get(0);
-    for (int i = 1; i < shares.size(); i++) {
-      Share s = shares.get(i);
-      if (s.lastAt() > latest.lastAt()
-          || (s.lastAt() == latest.lastAt() && s.eventId().compareTo(latest.eventId()) > 0)) {
-        latest = s;
-      }
-    }
     return latest;
   }
 

@@ -3,8 +3,6 @@ package org.popbeforesmtp.grants;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -33,22 +31,19 @@ public final class KeyState {
   private long expiresAt;
   private List<String> users;
   private long filedAt;
-  private final LinkedHashMap<String, Long> seen;
+  private final SeenIds seen;
   private boolean counted;
   private boolean held;
 
-  // Bounds kept beside the collections, so that the expiry scan's visit to a key that has nothing
-  // to forget (most visits) reads this object only, not the sessions' and ids' objects: earliest
-  // and latest session end, oldest and newest event-id time (the oldest may be lower than the
-  // true one after an id was evicted; that only makes prune look, never skip wrongly).
+  // Bounds kept beside the sessions, so that the expiry scan's visit to a key that has nothing to
+  // forget (most visits) reads this object only, not the sessions' objects: earliest and latest
+  // session end.
   private long firstEnd;
   private long lastEnd;
-  private long oldestSeen;
-  private long newestSeen;
 
   /** The state of a key never seen (or forgotten). */
   public KeyState() {
-    this(new ArrayList<>(), 0L, List.of(), 0L, new LinkedHashMap<>(), false);
+    this(new ArrayList<>(), 0L, List.of(), 0L, new SeenIds(MAX_SEEN), false);
   }
 
   KeyState(
@@ -56,7 +51,7 @@ public final class KeyState {
       long expiresAt,
       List<String> users,
       long filedAt,
-      LinkedHashMap<String, Long> seen,
+      SeenIds seen,
       boolean counted) {
     this.sessions = sessions;
     this.expiresAt = expiresAt;
@@ -65,7 +60,6 @@ public final class KeyState {
     this.seen = seen;
     this.counted = counted;
     sessionsChanged();
-    seenChanged();
   }
 
   private void sessionsChanged() {
@@ -74,15 +68,6 @@ public final class KeyState {
     for (GrantState s : sessions) {
       firstEnd = Math.min(firstEnd, s.end());
       lastEnd = Math.max(lastEnd, s.end());
-    }
-  }
-
-  private void seenChanged() {
-    oldestSeen = Long.MAX_VALUE;
-    newestSeen = Long.MIN_VALUE;
-    for (long time : seen.values()) {
-      oldestSeen = Math.min(oldestSeen, time);
-      newestSeen = Math.max(newestSeen, time);
     }
   }
 
@@ -139,8 +124,13 @@ public final class KeyState {
     this.counted = value;
   }
 
+  /** The event ids applied within the TTL and their event times (a copy, in the order applied). */
   Map<String, Long> seen() {
-    return Collections.unmodifiableMap(seen);
+    return seen.toMap();
+  }
+
+  SeenIds seenIds() {
+    return seen;
   }
 
   /** Sessions with end &gt;= earliestEnd and start &lt;= latestStart. */
@@ -175,17 +165,7 @@ public final class KeyState {
 
   /** Records that an event id was applied; false when it already was. */
   boolean markSeen(String eventId, long eventTime) {
-    if (seen.putIfAbsent(eventId, eventTime) != null) {
-      return false;
-    }
-    if (seen.size() > MAX_SEEN) {
-      Iterator<String> oldest = seen.keySet().iterator();
-      oldest.next();
-      oldest.remove();
-    }
-    oldestSeen = Math.min(oldestSeen, eventTime);
-    newestSeen = Math.max(newestSeen, eventTime);
-    return true;
+    return seen.add(eventId, eventTime);
   }
 
   /**
@@ -202,14 +182,7 @@ public final class KeyState {
       }
       sessionsChanged();
     }
-    if (oldestSeen <= now - ttl) {
-      if (newestSeen <= now - ttl) {
-        seen.clear();
-      } else {
-        seen.values().removeIf(time -> time + ttl <= now);
-      }
-      seenChanged();
-    }
+    seen.forgetUpTo(now - ttl);
   }
 
   /** Nothing left to keep: the state can be deleted. */
@@ -230,7 +203,7 @@ public final class KeyState {
       due = lastEnd + retention;
     }
     if (!seen.isEmpty()) {
-      due = Math.max(due, newestSeen + ttl);
+      due = Math.max(due, seen.newest() + ttl);
     }
     return due;
   }

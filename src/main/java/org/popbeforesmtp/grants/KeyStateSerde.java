@@ -3,7 +3,6 @@ package org.popbeforesmtp.grants;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -53,10 +52,11 @@ public final class KeyStateSerde implements Serde<KeyState> {
         out.writeString(s.serverId());
       }
     }
-    out.writeVarint(state.seen().size());
-    for (var e : state.seen().entrySet()) {
-      out.writeString(e.getKey());
-      out.writeLong(e.getValue());
+    SeenIds seen = state.seenIds();
+    out.writeVarint(seen.size());
+    for (int i = 0; i < seen.size(); i++) {
+      out.writeString(seen.id(i));
+      out.writeLong(seen.time(i));
     }
     return out.toByteArray();
   }
@@ -113,9 +113,9 @@ public final class KeyStateSerde implements Serde<KeyState> {
         sessions.add(new GrantState(shares, shared));
       }
       int seenCount = in.readVarint();
-      LinkedHashMap<String, Long> seen = new LinkedHashMap<>(Math.max(4, seenCount * 2));
+      SeenIds seen = new SeenIds(KeyState.MAX_SEEN);
       for (int i = 0; i < seenCount; i++) {
-        seen.put(in.readString(), in.readLong());
+        seen.add(in.readString(), in.readLong());
       }
       if (in.position() != bytes.length) {
         throw new SerializationException(

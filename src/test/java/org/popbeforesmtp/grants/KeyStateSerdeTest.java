@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.Test;
@@ -18,10 +17,10 @@ class KeyStateSerdeTest {
         new GrantState.Share("alice", 1_000, 5_000, 3, "ev-3", "203.0.113.5", Protocol.POP3, "p1");
     GrantState.Share bob =
         new GrantState.Share("bøb", 2_000, 2_000, 1, "ev-2", "203.0.113.5", Protocol.IMAP, "p2");
-    LinkedHashMap<String, Long> seen = new LinkedHashMap<>();
-    seen.put("ev-1", 1_000L);
-    seen.put("ev-2", 2_000L);
-    seen.put("ev-3", 5_000L);
+    SeenIds seen = new SeenIds(KeyState.MAX_SEEN);
+    seen.add("ev-1", 1_000L);
+    seen.add("ev-2", 2_000L);
+    seen.add("ev-3", 5_000L);
     return new KeyState(
         new ArrayList<>(List.of(new GrantState(List.of(alice, bob), false))),
         1_805_000L,
@@ -57,7 +56,7 @@ class KeyStateSerdeTest {
               9L,
               List.of(user),
               9L,
-              new LinkedHashMap<>(),
+              new SeenIds(KeyState.MAX_SEEN),
               true);
       KeyState read = KeyStateSerde.read(KeyStateSerde.write(state));
       assertThat(read.users()).as("user of %d chars", user.length()).containsExactly(user);
