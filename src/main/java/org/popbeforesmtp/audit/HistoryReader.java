@@ -3,6 +3,7 @@ package org.popbeforesmtp.audit;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -164,6 +165,10 @@ public final class HistoryReader implements AutoCloseable {
     List<ArrayDeque<ConsumerRecord<byte[], byte[]>>> buffers = new ArrayList<>(n);
     long[] untilOffset = new long[n];
     Map<TopicPartition, Integer> indexOf = new HashMap<>();
+    // the timestamp of each buffer's first record (Long.MAX_VALUE when empty): the merge below
+    // compares these, not the records, which lie far apart in memory
+    long[] headTime = new long[n];
+    Arrays.fill(headTime, Long.MAX_VALUE);
     int[] open = new int[n];
     int openCount = 0;
     for (int i = 0; i < n; i++) {
@@ -188,14 +193,14 @@ public final class HistoryReader implements AutoCloseable {
       long earliestTime = Long.MAX_VALUE;
       boolean starving = false;
       for (int k = 0; k < openCount; k++) {
-        ConsumerRecord<byte[], byte[]> head = buffers.get(open[k]).peekFirst();
-        if (head == null) {
+        long t = headTime[open[k]];
+        if (t == Long.MAX_VALUE) {
           starving = true;
           break;
         }
-        if (head.timestamp() < earliestTime) {
+        if (t < earliestTime) {
           earliest = open[k];
-          earliestTime = head.timestamp();
+          earliestTime = t;
         }
       }
       if (starving) {
@@ -214,11 +219,16 @@ public final class HistoryReader implements AutoCloseable {
         }
         if (empty) {
           fill(assigned, indexOf, buffers, untilOffset, paused);
+          for (int k = 0; k < openCount; k++) {
+            headTime[open[k]] = headTime(buffers.get(open[k]));
+          }
           progress.update(read, total);
         }
         continue;
       }
-      ConsumerRecord<byte[], byte[]> r = buffers.get(earliest).pollFirst();
+      ArrayDeque<ConsumerRecord<byte[], byte[]>> source = buffers.get(earliest);
+      ConsumerRecord<byte[], byte[]> r = source.pollFirst();
+      headTime[earliest] = headTime(source);
       read++;
       boolean login = earliest < loginAssigned;
       Object value;
@@ -264,6 +274,11 @@ public final class HistoryReader implements AutoCloseable {
         undecodableCount,
         undecodable,
         undecodableRevocations);
+  }
+
+  private static long headTime(ArrayDeque<ConsumerRecord<byte[], byte[]>> buffer) {
+    ConsumerRecord<byte[], byte[]> head = buffer.peekFirst();
+    return head == null ? Long.MAX_VALUE : head.timestamp();
   }
 
   /**
