@@ -5,16 +5,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaParseException;
@@ -23,6 +22,10 @@ import org.apache.avro.SchemaParseException;
  * Client for a registry that speaks the Confluent Schema Registry REST API (Confluent, Apicurio's
  * {@code /apis/ccompat/v7}, ...). Ids and schemas are cached: a schema id never changes its schema,
  * so each is fetched once per process.
+ *
+ * <p>Requests go through {@link HttpURLConnection}: for an {@code http://} registry it loads no TLS
+ * code, whereas {@code java.net.http.HttpClient} builds the default TLS context even for plain HTTP
+ * (about 0.3 s of CPU, a sixth of a short {@code audit ip} command's start).
  */
 public final class RestSchemaRegistryClient implements SchemaRegistryClient {
   private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
@@ -31,7 +34,6 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
   private final String baseUrl;
   private final Duration timeout;
   private final String authorization;
-  private final CompletableFuture<HttpClient> http;
   private final Map<Integer, Schema> schemasById = new ConcurrentHashMap<>();
   private final Map<String, Integer> idsBySubjectAndSchema = new ConcurrentHashMap<>();
 
@@ -53,11 +55,6 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
             : "Basic "
                 + Base64.getEncoder()
                     .encodeToString(basicAuthUserInfo.getBytes(StandardCharsets.UTF_8));
-    // building an HttpClient loads the default TLS context (about 0.3 s in a fresh JVM): done on
-    // a background thread while the caller sets up its Kafka clients, waited for on first use
-    this.http =
-        CompletableFuture.supplyAsync(
-            () -> HttpClient.newBuilder().connectTimeout(timeout).build());
   }
 
   @Override
@@ -155,33 +152,36 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
 
   private JsonNode send(String method, String path, String body, String what) {
     URI uri = URI.create(baseUrl + path);
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(uri)
-            .timeout(timeout)
-            .header("Accept", CONTENT_TYPE + ", application/json")
-            .method(
-                method,
-                body == null
-                    ? HttpRequest.BodyPublishers.noBody()
-                    : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
-    if (body != null) {
-      request.header("Content-Type", CONTENT_TYPE);
-    }
-    if (authorization != null) {
-      request.header("Authorization", authorization);
-    }
-    HttpResponse<String> response;
+    int status;
+    String answer;
     try {
-      response = http.join().send(request.build(), HttpResponse.BodyHandlers.ofString());
+      HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection();
+      c.setRequestMethod(method);
+      c.setInstanceFollowRedirects(false);
+      int millis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
+      c.setConnectTimeout(millis);
+      c.setReadTimeout(millis);
+      c.setRequestProperty("Accept", CONTENT_TYPE + ", application/json");
+      if (authorization != null) {
+        c.setRequestProperty("Authorization", authorization);
+      }
+      if (body != null) {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        c.setDoOutput(true);
+        c.setRequestProperty("Content-Type", CONTENT_TYPE);
+        c.setFixedLengthStreamingMode(bytes.length);
+        try (OutputStream out = c.getOutputStream()) {
+          out.write(bytes);
+        }
+      }
+      status = c.getResponseCode();
+      try (InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream()) {
+        answer = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      }
     } catch (IOException e) {
       throw new SchemaRegistryException(
           "schema registry " + uri + " unreachable while " + what + ": " + e, -1, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new SchemaRegistryException(
-          "interrupted while " + what + " at schema registry " + uri, -1, e);
     }
-    int status = response.statusCode();
     if (status < 200 || status >= 300) {
       throw new SchemaRegistryException(
           "schema registry "
@@ -191,11 +191,11 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
               + " while "
               + what
               + ": "
-              + abbreviate(response.body()),
+              + abbreviate(answer),
           status);
     }
     try {
-      return JSON.readTree(response.body());
+      return JSON.readTree(answer);
     } catch (JsonProcessingException e) {
       throw new SchemaRegistryException(
           "schema registry "
@@ -205,7 +205,7 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
               + " with a body that is not JSON while "
               + what
               + ": "
-              + abbreviate(response.body()),
+              + abbreviate(answer),
           status,
           e);
     }
