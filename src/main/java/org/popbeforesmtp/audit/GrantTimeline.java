@@ -48,8 +48,9 @@ public final class GrantTimeline {
     int eventCount;
     // compact: most intervals have one or two users and one login, and an interval is read again
     // only when it closes (a TTL later, long out of the cache), so few objects to load then
-    String[] users = new String[2];
-    int userCount;
+    String user; // the first user; others, once there are, in more
+    String[] more;
+    int moreCount;
     Contribution first;
     ArrayDeque<Contribution> latest; // after the first, once there is one
     int omitted;
@@ -60,18 +61,25 @@ public final class GrantTimeline {
       this.grantedAt = grantedAt;
     }
 
-    void addUser(String user) {
-      if (!hasUser(user)) {
-        if (userCount == users.length) {
-          users = Arrays.copyOf(users, userCount * 2);
+    void addUser(String u) {
+      if (user == null) {
+        user = u;
+      } else if (!hasUser(u)) {
+        if (more == null) {
+          more = new String[2];
+        } else if (moreCount == more.length) {
+          more = Arrays.copyOf(more, moreCount * 2);
         }
-        users[userCount++] = user;
+        more[moreCount++] = u;
       }
     }
 
-    boolean hasUser(String user) {
-      for (int i = 0; i < userCount; i++) {
-        if (users[i].equals(user)) {
+    boolean hasUser(String u) {
+      if (u.equals(user)) {
+        return true;
+      }
+      for (int i = 0; i < moreCount; i++) {
+        if (more[i].equals(u)) {
           return true;
         }
       }
@@ -112,7 +120,15 @@ public final class GrantTimeline {
 
     /** The users as an immutable set (the interval keeps it without copying). */
     Set<String> userSet() {
-      return Set.of(Arrays.copyOf(users, userCount));
+      if (user == null) {
+        return Set.of();
+      }
+      if (more == null) {
+        return Set.of(user);
+      }
+      String[] all = Arrays.copyOf(more, moreCount + 1);
+      all[moreCount] = user;
+      return Set.of(all);
     }
   }
 

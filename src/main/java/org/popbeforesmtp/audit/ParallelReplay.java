@@ -23,7 +23,7 @@ import org.popbeforesmtp.grants.GrantPolicy;
  */
 final class ParallelReplay {
   /** Chunks a worker may hold in its queue before it waits for the merge. */
-  private static final int QUEUE = 64;
+  private static final int QUEUE = 8;
 
   /** Items per chunk: the merge takes a worker's output a chunk at a time, not item by item. */
   private static final int CHUNK = 1_024;
@@ -31,8 +31,28 @@ final class ParallelReplay {
   private static final int MARK_EVERY = 1_000;
   private static final long PROGRESS_EVERY_NANOS = 100_000_000L;
 
-  /** What a worker emits: an interval or a refusal at its replay time, or only that time. */
-  private record Item(long clock, GrantInterval interval, Refused refused, boolean last) {}
+  /** Items the merge handles between looks at the clock (progress) and at workers' failures. */
+  private static final int CHECK_EVERY = 4_096;
+
+  /**
+   * A run of a worker's output in its order: each item (an interval, a refusal, or null for a mark
+   * that only moves the worker's clock) with the replay time it was emitted at. Times sit in an
+   * array of their own, so the merge compares them without loading the items.
+   */
+  private static final class Chunk {
+    final long[] clocks = new long[CHUNK];
+    final Object[] items = new Object[CHUNK];
+    int size;
+
+    /** The worker's final chunk: nothing follows it. */
+    boolean last;
+
+    void add(long clock, Object item) {
+      clocks[size] = clock;
+      items[size] = item;
+      size++;
+    }
+  }
 
   private final HistoryReader parent;
   private final GrantPolicy policy;
@@ -67,8 +87,8 @@ final class ParallelReplay {
   private final class Worker implements Runnable {
     final List<Integer> partitions;
     final boolean countsRevocations;
-    final BlockingQueue<List<Item>> queue = new ArrayBlockingQueue<>(QUEUE);
-    List<Item> chunk = new ArrayList<>(CHUNK);
+    final BlockingQueue<Chunk> queue = new ArrayBlockingQueue<>(QUEUE);
+    Chunk chunk = new Chunk();
     final Predicate<GrantInterval> keepInterval;
     final Predicate<Refused> keepRefusal;
     volatile long read;
@@ -96,8 +116,8 @@ final class ParallelReplay {
             new AuditReplay(
                 policy,
                 readFrom,
-                Audit.only(keepInterval, i -> emit(new Item(clock, i, null, false))),
-                Audit.only(keepRefusal, r -> emit(new Item(clock, null, r, false))),
+                Audit.only(keepInterval, this::emit),
+                Audit.only(keepRefusal, this::emit),
                 relevant);
         summary =
             reader.read(
@@ -130,7 +150,7 @@ final class ParallelReplay {
       } catch (RuntimeException | Error e) {
         failure = e;
       } finally {
-        chunk.add(new Item(Long.MAX_VALUE, null, null, true));
+        chunk.last = true;
         flush();
       }
     }
@@ -143,26 +163,26 @@ final class ParallelReplay {
       clock = Math.max(clock, arrival);
       if (++sinceMark >= MARK_EVERY) {
         sinceMark = 0;
-        chunk.add(new Item(clock, null, null, false));
+        chunk.add(clock, null);
         flush();
       }
     }
 
-    private void emit(Item item) {
-      chunk.add(item);
-      if (chunk.size() >= CHUNK) {
+    private void emit(Object item) {
+      chunk.add(clock, item);
+      if (chunk.size == CHUNK) {
         flush();
       }
     }
 
     /** Hands the chunk to the merge; waits while the queue is full (the merge is behind). */
     private void flush() {
-      List<Item> full = chunk;
-      chunk = new ArrayList<>(CHUNK);
+      Chunk full = chunk;
+      chunk = new Chunk();
       try {
         while (!queue.offer(full, 100, TimeUnit.MILLISECONDS)) {
           if (cancelled) {
-            if (full.get(full.size() - 1).last()) {
+            if (full.last) {
               return; // nobody merges any more
             }
             throw new CancellationException("audit replay cancelled");
@@ -203,42 +223,43 @@ final class ParallelReplay {
       running.add(t);
     }
     // each worker's current chunk and the position of its head item in it
-    List<List<Item>> chunks = new ArrayList<>();
+    Chunk[] chunks = new Chunk[workers.size()];
     int[] at = new int[workers.size()];
-    for (int w = 0; w < workers.size(); w++) {
-      chunks.add(List.of());
+    for (int w = 0; w < chunks.length; w++) {
+      chunks[w] = new Chunk();
     }
     long lastProgress = System.nanoTime();
+    long handled = 0;
     try {
       while (true) {
         int next = -1;
-        Item head = null;
-        for (int w = 0; w < at.length; w++) {
-          if (at[w] == chunks.get(w).size()) {
-            chunks.set(w, workers.get(w).queue.take());
+        long earliest = Long.MAX_VALUE;
+        for (int w = 0; w < chunks.length; w++) {
+          while (at[w] == chunks[w].size && !chunks[w].last) {
+            chunks[w] = workers.get(w).queue.take();
             at[w] = 0;
           }
-          Item item = chunks.get(w).get(at[w]);
-          if (!item.last() && (head == null || item.clock() < head.clock())) {
+          if (at[w] < chunks[w].size && (next < 0 || chunks[w].clocks[at[w]] < earliest)) {
             next = w;
-            head = item;
+            earliest = chunks[w].clocks[at[w]];
           }
         }
         if (next < 0) {
           break; // every worker is done
         }
-        Item item = head;
-        at[next]++;
-        if (item.interval() != null) {
-          intervals.accept(item.interval());
-        } else if (item.refused() != null) {
-          refusals.accept(item.refused());
+        Object item = chunks[next].items[at[next]++];
+        if (item instanceof GrantInterval interval) {
+          intervals.accept(interval);
+        } else if (item instanceof Refused refused) {
+          refusals.accept(refused);
         }
-        if (System.nanoTime() - lastProgress > PROGRESS_EVERY_NANOS) {
-          lastProgress = System.nanoTime();
-          report(workers, progress);
+        if (++handled % CHECK_EVERY == 0) {
+          if (System.nanoTime() - lastProgress > PROGRESS_EVERY_NANOS) {
+            lastProgress = System.nanoTime();
+            report(workers, progress);
+          }
+          rethrowFailure(workers);
         }
-        rethrowFailure(workers);
       }
       rethrowFailure(workers);
       for (Thread t : running) {
