@@ -22,6 +22,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.popbeforesmtp.avro.LoginEvent;
 import org.popbeforesmtp.avro.Revocation;
 import org.popbeforesmtp.registry.AvroDeserializer;
+import org.popbeforesmtp.registry.LoginEventDecoder;
 import org.popbeforesmtp.registry.SchemaRegistryClient;
 
 /**
@@ -40,7 +41,7 @@ public final class HistoryReader implements AutoCloseable {
   private final Properties clientProps;
   private final SchemaRegistryClient registry;
   private final KafkaConsumer<byte[], byte[]> consumer;
-  private final AvroDeserializer<LoginEvent> logins;
+  private final LoginEventDecoder logins;
   private final AvroDeserializer<Revocation> revocations;
 
   /** Receives records in arrival order. */
@@ -83,7 +84,7 @@ public final class HistoryReader implements AutoCloseable {
             consumerProperties(clientProps),
             new ByteArrayDeserializer(),
             new ByteArrayDeserializer());
-    this.logins = new AvroDeserializer<>(LoginEvent.class, registry);
+    this.logins = new LoginEventDecoder(registry);
     this.revocations = new AvroDeserializer<>(Revocation.class, registry);
   }
 
@@ -238,7 +239,7 @@ public final class HistoryReader implements AutoCloseable {
         }
         value =
             login
-                ? logins.deserialize(r.topic(), r.value())
+                ? logins.decode(r.topic(), r.value())
                 : revocations.deserialize(r.topic(), r.value());
       } catch (SerializationException e) {
         value = null;
