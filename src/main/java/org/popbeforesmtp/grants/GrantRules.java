@@ -210,7 +210,8 @@ public final class GrantRules {
             time,
             1,
             event.getEventId(),
-            client.toString(),
+            // the canonical address: the key itself when keys are single addresses
+            policy.keys().prefixLength(client) == client.bitLength() ? key : client.toString(),
             event.getProtocol(),
             event.getServerId());
     GrantState merged = GrantState.merge(overlapping, share, policy.maxUsersPerKey());
