@@ -5,6 +5,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -123,6 +124,23 @@ public final class AuditCommand implements Callable<Integer> {
       return null;
     }
 
+    /**
+     * Refuses an instant after {@code now}: an audit answers about what has happened (a question
+     * about the future would read nothing and answer "not allowed").
+     */
+    static Instant notInFuture(String option, Instant instant, Instant now) {
+      if (instant != null && instant.isAfter(now)) {
+        throw new IllegalArgumentException(
+            option
+                + " "
+                + instant
+                + " is in the future (now "
+                + now
+                + "): an audit answers about what has happened; give an instant up to now");
+      }
+      return instant;
+    }
+
     /** Range start when --from is not given: around {@code --at}, else the topic's start. */
     long defaultFrom(Instant at, long ttl) {
       return at != null ? at.toEpochMilli() - ttl : 0L;
@@ -132,72 +150,100 @@ public final class AuditCommand implements Callable<Integer> {
     public Integer call() throws IOException {
       Instant now = Instant.now();
       ProcessorConfig config = options.config(env);
-      Instant at = at(now);
-      long start =
-          from == null
-              ? defaultFrom(at, config.policy().ttl().toMillis())
-              : Instants.parse("--from", from, now).toEpochMilli();
+      Instant at = notInFuture("--at", at(now), now);
+      Instant fromInstant =
+          notInFuture("--from", from == null ? null : Instants.parse("--from", from, now), now);
+      Instant toInstant =
+          notInFuture("--to", to == null ? null : Instants.parse("--to", to, now), now);
+      long ttl = config.policy().ttl().toMillis();
+      long start = fromInstant == null ? defaultFrom(at, ttl) : fromInstant.toEpochMilli();
       long end;
-      if (to != null) {
-        end = Instants.parse("--to", to, now).toEpochMilli();
-      } else if (at != null && from == null) {
-        end = Math.min(now.toEpochMilli(), at.toEpochMilli() + config.policy().ttl().toMillis());
+      if (toInstant != null) {
+        end = toInstant.toEpochMilli();
+      } else if (at != null && fromInstant == null) {
+        end = Math.min(now.toEpochMilli(), at.toEpochMilli() + ttl);
       } else {
         end = Long.MAX_VALUE;
       }
-      if (end < start) {
+      if (toInstant != null && fromInstant != null && end < start) {
         throw new IllegalArgumentException(
-            "--to " + to + " is before --from " + from + ": the range is empty");
+            "--to " + toInstant + " is before --from " + fromInstant + ": the range is empty");
       }
       if (at != null && (at.toEpochMilli() < start || at.toEpochMilli() > end)) {
         throw new IllegalArgumentException(
-            "--at " + at + " lies outside the range --from/--to; widen the range or drop it");
+            "--at "
+                + at
+                + " lies outside the range you gave ("
+                + (fromInstant == null ? "from the start" : "--from " + fromInstant)
+                + (toInstant == null ? " to now" : " to --to " + toInstant)
+                + "); widen the range or drop --from/--to");
       }
+      Audit.Question question = question(); // every argument checked before anything opens
       Properties props = new Properties();
       props.putAll(config.kafka());
       props.put("bootstrap.servers", config.bootstrapServers());
       PrintWriter err = spec.commandLine().getErr();
-      try (PrintWriter out = open();
-          HistoryReader reader = new HistoryReader(props, config.registry().newClient())) {
-        AuditOutput output = AuditOutput.of(options.format, out, config.policy());
-        output.begin();
-        java.util.List<GrantInterval> covering = new java.util.ArrayList<>();
-        ProgressBar bar = new ProgressBar(err, "replaying", "records", ProgressBar.onTerminal());
-        Audit.Report report =
-            Audit.run(
-                reader,
-                config.policy(),
-                config.topics(),
-                question(),
-                start,
-                end,
-                now.toEpochMilli(),
-                options.threads(),
-                i -> {
-                  if (at != null && i.covers(at.toEpochMilli())) {
-                    covering.add(i);
-                  }
-                  output.interval(i);
-                },
-                output::refusal,
-                (read, total) -> bar.update(read, total, ""));
-        bar.finish();
-        Verdict verdict =
-            at == null ? null : Verdict.at(covering, at.toEpochMilli(), config.policy());
-        output.end(report, verdict);
-        if (options.format != AuditOutput.Format.TABLE || options.output != null) {
-          err.println(AuditOutput.readSummary(report));
-          if (verdict != null) {
-            err.println(AuditOutput.verdictLine(verdict));
+      // a file is written next to its destination and moved there when the answer is complete:
+      // a failed command leaves no partial file
+      Path partial =
+          options.output == null
+              ? null
+              : options.output.resolveSibling(options.output.getFileName() + ".partial");
+      boolean complete = false;
+      try {
+        try (PrintWriter out = open(partial);
+            HistoryReader reader = new HistoryReader(props, config.registry().newClient())) {
+          AuditOutput output = AuditOutput.of(options.format, out, config.policy());
+          output.begin();
+          java.util.List<GrantInterval> covering = new java.util.ArrayList<>();
+          ProgressBar bar = new ProgressBar(err, "replaying", "records", ProgressBar.onTerminal());
+          Audit.Report report =
+              Audit.run(
+                  reader,
+                  config.policy(),
+                  config.topics(),
+                  question,
+                  start,
+                  end,
+                  now.toEpochMilli(),
+                  options.threads(),
+                  i -> {
+                    if (at != null && i.covers(at.toEpochMilli())) {
+                      covering.add(i);
+                    }
+                    output.interval(i);
+                  },
+                  output::refusal,
+                  (read, total) -> bar.update(read, total, ""));
+          bar.finish();
+          Verdict verdict =
+              at == null ? null : Verdict.at(covering, at.toEpochMilli(), config.policy());
+          output.end(report, verdict);
+          if (partial != null && out.checkError()) {
+            throw new IOException("could not write " + partial + ": is the disk full?");
           }
-          err.flush();
+          if (options.format != AuditOutput.Format.TABLE || options.output != null) {
+            err.println(AuditOutput.readSummary(report));
+            if (verdict != null) {
+              err.println(AuditOutput.verdictLine(verdict));
+            }
+            err.flush();
+          }
+        }
+        if (partial != null) {
+          Files.move(partial, options.output, StandardCopyOption.REPLACE_EXISTING);
+        }
+        complete = true;
+      } finally {
+        if (!complete && partial != null) {
+          Files.deleteIfExists(partial);
         }
       }
       return 0;
     }
 
-    private PrintWriter open() throws IOException {
-      if (options.output == null) {
+    private PrintWriter open(Path file) throws IOException {
+      if (file == null) {
         return new PrintWriter(spec.commandLine().getOut()) {
           @Override
           public void close() {
@@ -205,7 +251,7 @@ public final class AuditCommand implements Callable<Integer> {
           }
         };
       }
-      return new PrintWriter(Files.newBufferedWriter(options.output, StandardCharsets.UTF_8));
+      return new PrintWriter(Files.newBufferedWriter(file, StandardCharsets.UTF_8));
     }
   }
 
@@ -272,9 +318,10 @@ public final class AuditCommand implements Callable<Integer> {
   static final class Export extends Question {
     @Override
     Audit.Question question() {
-      if (from == null || to == null) {
+      if (from == null) {
         throw new IllegalArgumentException(
-            "audit export needs --from and --to, e.g. --from 2026-03-01 --to 2026-04-01");
+            "audit export needs --from (and --to, default now), e.g. --from 2026-03-01 --to"
+                + " 2026-04-01, or --from=-1d");
       }
       return new Audit.Everything();
     }
