@@ -231,7 +231,7 @@ public final class DevCommand implements Callable<Integer> {
             + " --user alice --ip 203.0.113.5");
     out.println("  curl http://127.0.0.1:" + edge.httpPort() + "/v1/check/203.0.113.5");
     out.println(
-        "  java -jar target/pop-before-smtp.jar audit ip 203.0.113.5 --at -1m --bootstrap-servers "
+        "  java -jar target/pop-before-smtp.jar audit ip 203.0.113.5 --at now --bootstrap-servers "
             + kafka.bootstrapServers()
             + " --schema-registry-url "
             + registry.url()

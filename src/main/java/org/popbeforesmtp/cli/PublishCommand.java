@@ -2,6 +2,7 @@ package org.popbeforesmtp.cli;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -10,6 +11,7 @@ import org.popbeforesmtp.avro.LoginKind;
 import org.popbeforesmtp.avro.Outcome;
 import org.popbeforesmtp.avro.Protocol;
 import org.popbeforesmtp.config.Durations;
+import org.popbeforesmtp.grants.GrantPolicy;
 import org.popbeforesmtp.ingest.LoginPublisher;
 import org.popbeforesmtp.net.IpAddress;
 import picocli.CommandLine.Command;
@@ -69,7 +71,22 @@ public final class PublishCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     IpAddress.parse(ip);
-    Instant time = parseTime(at, Instant.now());
+    Instant now = Instant.now();
+    Instant time = parseTime(at, now);
+    Duration skew = GrantPolicy.defaults().maxFutureSkew();
+    if (time.isAfter(now.plus(skew))) {
+      // the processor would dead-letter it: say so instead of reporting success
+      throw new IllegalArgumentException(
+          "--at "
+              + time
+              + " is "
+              + Durations.format(Duration.between(now, time).truncatedTo(ChronoUnit.SECONDS))
+              + " in the future (now "
+              + now
+              + "); the processor dead-letters events more than "
+              + Durations.format(skew)
+              + " ahead (max.future.skew): give an instant up to now");
+    }
     LoginEvent event =
         LoginEvent.newBuilder()
             .setEventId(eventId == null ? UUID.randomUUID().toString() : eventId)

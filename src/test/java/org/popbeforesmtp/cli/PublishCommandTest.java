@@ -41,4 +41,28 @@ class PublishCommandTest {
     assertThat(code).isEqualTo(2);
     assertThat(err.toString()).contains("mail.example.com");
   }
+
+  @Test
+  void shouldRefuseAnEventTimeBeyondTheAllowedSkewInsteadOfReportingSuccess() {
+    StringWriter err = new StringWriter();
+    CommandLine cli = RootCommand.newCommandLine();
+    cli.setErr(new PrintWriter(err));
+    int code =
+        cli.execute(
+            "publish",
+            "--bootstrap-servers",
+            "127.0.0.1:1",
+            "--schema-registry-url",
+            "mock://x",
+            "--user",
+            "alice",
+            "--ip",
+            "192.0.2.1",
+            "--at",
+            "+10m");
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString())
+        .contains("in the future (now ")
+        .contains("more than 2m ahead (max.future.skew)");
+  }
 }
