@@ -31,6 +31,10 @@ public final class Durations {
         default -> Duration.ofDays(n);
       };
     }
+    if (s.matches("\\d+")) {
+      throw new IllegalArgumentException(
+          what + " '" + text + "' has no unit: write it as e.g. " + s + "s or " + s + "m");
+    }
     try {
       return Duration.parse(text.strip());
     } catch (DateTimeParseException | NullPointerException e) {

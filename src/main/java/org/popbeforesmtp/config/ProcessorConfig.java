@@ -78,16 +78,7 @@ public record ProcessorConfig(
 
   /** Builds and validates the config from merged sources. */
   public static ProcessorConfig from(ConfigSources sources) {
-    GrantPolicy policy =
-        new GrantPolicy(
-            Durations.parse("ttl", sources.require("ttl")),
-            Durations.parse("max.future.skew", sources.require("max.future.skew")),
-            Durations.parse("grace", sources.require("grace")),
-            Durations.parse("expiry.scan.interval", sources.require("expiry.scan.interval")),
-            new GrantKeys(
-                sources.getInt("ipv4.prefix.length"), sources.getInt("ipv6.prefix.length")),
-            CidrSet.parse(sources.get("never.grant")),
-            sources.getInt("max.users.per.key"));
+    GrantPolicy policy = policy(sources);
     String host = sources.get("advertised.host");
     return new ProcessorConfig(
         sources.require("bootstrap.servers"),
@@ -107,5 +98,20 @@ public record ProcessorConfig(
         host == null ? "localhost" : host,
         sources.get("admin.token"),
         sources.kafka());
+  }
+
+  /**
+   * The grant rules' settings of merged sources, validated: what a command checks before it starts
+   * anything (a bad value then costs no broker start or connection).
+   */
+  public static GrantPolicy policy(ConfigSources sources) {
+    return new GrantPolicy(
+        Durations.parse("ttl", sources.require("ttl")),
+        Durations.parse("max.future.skew", sources.require("max.future.skew")),
+        Durations.parse("grace", sources.require("grace")),
+        Durations.parse("expiry.scan.interval", sources.require("expiry.scan.interval")),
+        new GrantKeys(sources.getInt("ipv4.prefix.length"), sources.getInt("ipv6.prefix.length")),
+        CidrSet.parse(sources.get("never.grant")),
+        sources.getInt("max.users.per.key"));
   }
 }

@@ -54,6 +54,15 @@ public final class DevStack implements AutoCloseable {
 
   /** Starts everything and waits (up to 2 minutes) until the processor and edge are ready. */
   public static DevStack start(Settings settings) throws Exception {
+    // the grant settings are checked before anything starts: a bad --ttl costs no broker start
+    ProcessorConfig.policy(
+        ConfigSources.load(
+            ProcessorConfig.SETTINGS,
+            ProcessorConfig.DEFAULTS,
+            null,
+            Map.of(),
+            settings.grantSettings(),
+            Map.of()));
     DevStack stack = new DevStack();
     try {
       stack.startAll(settings);
