@@ -92,7 +92,12 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
                 + id
                 + ": corrupt or not Avro");
       }
-    } catch (IOException | AvroRuntimeException | IndexOutOfBoundsException e) {
+    } catch (IOException
+        | AvroRuntimeException
+        | IndexOutOfBoundsException
+        | UnsupportedOperationException e) {
+      // UnsupportedOperationException: Avro's limit check on a length read from corrupt bytes
+      // ("Cannot read strings longer than ...")
       throw new SerializationException(
           "record on topic "
               + topic

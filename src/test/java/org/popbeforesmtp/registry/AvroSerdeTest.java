@@ -146,6 +146,19 @@ class AvroSerdeTest {
   }
 
   @Test
+  void shouldRejectAStringLengthBeyondAvrosLimitAsCorrupt() {
+    // a flipped byte can turn a string's length into one Avro refuses with an
+    // UnsupportedOperationException ("Cannot read strings longer than ..."): still bad bytes
+    byte[] bytes = serde.serializer().serialize(TOPIC, TestEvents.login(Instant.EPOCH).build());
+    byte[] huge = Arrays.copyOf(bytes, 5 + 5);
+    byte[] length = {(byte) 0xfe, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x0f}; // 2^31 - 1
+    System.arraycopy(length, 0, huge, 5, length.length);
+    assertThatThrownBy(() -> serde.deserializer().deserialize(TOPIC, huge))
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining("truncated or corrupt");
+  }
+
+  @Test
   void shouldRejectGarbageAfterAValidHeader() {
     byte[] bytes = serde.serializer().serialize(TOPIC, TestEvents.login(Instant.EPOCH).build());
     byte[] garbage = Arrays.copyOf(bytes, 5 + 8);
