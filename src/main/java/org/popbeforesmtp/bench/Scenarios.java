@@ -995,7 +995,14 @@ final class Scenarios {
             "÷ read + decode");
     int n = quick ? 50_000 : 1_000_000;
     Topics topics = bench.topics("audit", DEFAULT_PARTITIONS);
-    double produced = produceHistory(topics, bench.registry, n, Duration.ofDays(1), 5);
+    double produced =
+        produceHistory(
+            topics,
+            bench.registry,
+            n,
+            Duration.ofDays(1),
+            System.currentTimeMillis() - Duration.ofHours(1).toMillis(),
+            5);
     r.note(
         "Day of history: "
             + f0(n)
@@ -1106,14 +1113,13 @@ final class Scenarios {
 
   /**
    * Writes {@code n} logins as `import` writes history (record time = event time), evenly over
-   * {@code span} ending an hour ago, in time order; households over n / 40 addresses. Returns the
-   * seconds it took.
+   * {@code span} ending at {@code end}, in time order; households over n / 40 addresses. Returns
+   * the seconds it took.
    */
   private double produceHistory(
-      Topics topics, SchemaRegistryClient registry, int n, Duration span, long seed)
+      Topics topics, SchemaRegistryClient registry, int n, Duration span, long end, long seed)
       throws Exception {
     long spanMs = span.toMillis();
-    long end = System.currentTimeMillis() - Duration.ofHours(1).toMillis();
     Random random = new Random(seed);
     long t = System.nanoTime();
     try (LoginPublisher publisher =
@@ -1154,7 +1160,7 @@ final class Scenarios {
       Topics topics = bench.topics("audit-month", DEFAULT_PARTITIONS);
       long span = Duration.ofDays(30).toMillis();
       long end = System.currentTimeMillis() - Duration.ofHours(1).toMillis();
-      double produced = produceHistory(topics, registry, n, Duration.ofDays(30), 30);
+      double produced = produceHistory(topics, registry, n, Duration.ofDays(30), end, 30);
       r.note(
           "Month of history: "
               + f0(n)

@@ -128,7 +128,7 @@ public final class AuditCommand implements Callable<Integer> {
      * Refuses an instant after {@code now}: an audit answers about what has happened (a question
      * about the future would read nothing and answer "not allowed").
      */
-    static Instant notInFuture(String option, Instant instant, Instant now) {
+    private static Instant notInFuture(String option, Instant instant, Instant now) {
       if (instant != null && instant.isAfter(now)) {
         throw new IllegalArgumentException(
             option

@@ -18,7 +18,8 @@ import java.util.PriorityQueue;
  * no longer owns. Not thread-safe.
  */
 final class ExpiryWheel {
-  private static final Comparator<GrantRules.Filed> BY_TIME =
+  /** The order entries are taken in: by time, then key. */
+  static final Comparator<GrantRules.Filed> BY_TIME =
       Comparator.comparingLong(GrantRules.Filed::at).thenComparing(GrantRules.Filed::key);
 
   /** Seconds the wheel spans: more than a session's retention at the default TTL. */

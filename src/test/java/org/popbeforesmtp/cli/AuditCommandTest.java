@@ -2,8 +2,6 @@ package org.popbeforesmtp.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -12,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
+import org.popbeforesmtp.testing.Commands;
 
 /**
  * The audit's time arguments are checked before anything is read or written, and the messages say
@@ -21,17 +19,11 @@ import picocli.CommandLine;
 class AuditCommandTest {
   @TempDir Path dir;
 
-  private record Result(int code, String err) {}
-
-  private static Result audit(String... args) {
+  private static Commands.Result audit(String... args) {
     List<String> all = new ArrayList<>(List.of("audit"));
     all.addAll(List.of(args));
     all.addAll(List.of("--bootstrap-servers", "127.0.0.1:1", "--schema-registry-url", "mock://a"));
-    StringWriter err = new StringWriter();
-    CommandLine cli = RootCommand.newCommandLine();
-    cli.setOut(new PrintWriter(new StringWriter()));
-    cli.setErr(new PrintWriter(err));
-    return new Result(cli.execute(all.toArray(String[]::new)), err.toString());
+    return Commands.execute(all.toArray(String[]::new));
   }
 
   @Test
@@ -42,7 +34,7 @@ class AuditCommandTest {
               .plus(ahead.equals("+1h") ? 60 : 0, ChronoUnit.MINUTES)
               .plusSeconds(2)
               .toString();
-      Result r = audit("ip", "203.0.113.5", "--at", at);
+      Commands.Result r = audit("ip", "203.0.113.5", "--at", at);
       assertThat(r.code()).as(r.err()).isEqualTo(2);
       assertThat(r.err())
           .contains("--at " + Instant.parse(at))
@@ -50,14 +42,16 @@ class AuditCommandTest {
           .doesNotContain("null")
           .doesNotContain("range");
     }
-    Result to = audit("export", "--from=-1h", "--to", Instant.now().plusSeconds(3600).toString());
+    Commands.Result to =
+        audit("export", "--from=-1h", "--to", Instant.now().plusSeconds(3600).toString());
     assertThat(to.code()).isEqualTo(2);
     assertThat(to.err()).contains("--to ").contains("is in the future").doesNotContain("null");
   }
 
   @Test
   void shouldNameBothInstantsOfAnEmptyRange() {
-    Result r = audit("export", "--from", "2026-03-02T00:00:00Z", "--to", "2026-03-01T00:00:00Z");
+    Commands.Result r =
+        audit("export", "--from", "2026-03-02T00:00:00Z", "--to", "2026-03-01T00:00:00Z");
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.err())
         .contains("--to 2026-03-01T00:00:00Z is before --from 2026-03-02T00:00:00Z")
@@ -66,7 +60,7 @@ class AuditCommandTest {
 
   @Test
   void shouldSayWhichRangeAnInstantLiesOutside() {
-    Result r =
+    Commands.Result r =
         audit(
             "ip",
             "203.0.113.5",
@@ -86,7 +80,7 @@ class AuditCommandTest {
   @Test
   void shouldLeaveNoOutputFileWhenItRefusesTheArguments() {
     Path file = dir.resolve("all.csv");
-    Result r = audit("export", "--format", "csv", "--output", file.toString());
+    Commands.Result r = audit("export", "--format", "csv", "--output", file.toString());
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.err()).contains("audit export needs --from (and --to, default now)");
     assertThat(file).doesNotExist();
@@ -98,7 +92,7 @@ class AuditCommandTest {
     Path file = dir.resolve("all.csv");
     Files.writeString(file, "an earlier answer\n");
     // a negative --threads is refused when the replay starts: after the output was opened
-    Result r =
+    Commands.Result r =
         audit(
             "export",
             "--from=-1h",

@@ -3,11 +3,11 @@ package org.popbeforesmtp.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
+import org.popbeforesmtp.testing.Commands;
 
 class PublishCommandTest {
   private static final Instant NOW = Instant.parse("2026-11-26T10:00:00Z");
@@ -22,46 +22,34 @@ class PublishCommandTest {
         .hasMessageContaining("yesterday");
   }
 
+  /** Publishes alice's login with {@code args} to a broker that is not there. */
+  private static Commands.Result publish(String... args) {
+    List<String> all =
+        new ArrayList<>(
+            List.of(
+                "publish",
+                "--bootstrap-servers",
+                "127.0.0.1:1",
+                "--schema-registry-url",
+                "mock://x",
+                "--user",
+                "alice"));
+    all.addAll(List.of(args));
+    return Commands.execute(all.toArray(String[]::new));
+  }
+
   @Test
   void shouldExitTwoOnAnInvalidAddressNamingIt() {
-    StringWriter err = new StringWriter();
-    CommandLine cli = RootCommand.newCommandLine();
-    cli.setErr(new PrintWriter(err));
-    int code =
-        cli.execute(
-            "publish",
-            "--bootstrap-servers",
-            "127.0.0.1:1",
-            "--schema-registry-url",
-            "mock://x",
-            "--user",
-            "alice",
-            "--ip",
-            "mail.example.com");
-    assertThat(code).isEqualTo(2);
-    assertThat(err.toString()).contains("mail.example.com");
+    Commands.Result r = publish("--ip", "mail.example.com");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("mail.example.com");
   }
 
   @Test
   void shouldRefuseAnEventTimeBeyondTheAllowedSkewInsteadOfReportingSuccess() {
-    StringWriter err = new StringWriter();
-    CommandLine cli = RootCommand.newCommandLine();
-    cli.setErr(new PrintWriter(err));
-    int code =
-        cli.execute(
-            "publish",
-            "--bootstrap-servers",
-            "127.0.0.1:1",
-            "--schema-registry-url",
-            "mock://x",
-            "--user",
-            "alice",
-            "--ip",
-            "192.0.2.1",
-            "--at",
-            "+10m");
-    assertThat(code).isEqualTo(2);
-    assertThat(err.toString())
+    Commands.Result r = publish("--ip", "192.0.2.1", "--at", "+10m");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err())
         .contains("in the future (now ")
         .contains("more than 2m ahead (max.future.skew)");
   }

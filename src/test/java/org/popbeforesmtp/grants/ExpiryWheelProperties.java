@@ -17,8 +17,7 @@ import net.jqwik.api.constraints.LongRange;
  * clock jumps of any size.
  */
 class ExpiryWheelProperties {
-  private static final Comparator<GrantRules.Filed> BY_TIME =
-      Comparator.comparingLong(GrantRules.Filed::at).thenComparing(GrantRules.Filed::key);
+  private static final Comparator<GrantRules.Filed> BY_TIME = ExpiryWheel.BY_TIME;
 
   @Property(tries = 300)
   void shouldTakeWhatAHeapWouldInTheSameOrder(
