@@ -4,8 +4,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
-import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
+import org.popbeforesmtp.grants.DeadLetterHandler;
 
 /** Kafka Streams settings of the grant processor. */
 public final class StreamsSettings {
@@ -26,9 +25,9 @@ public final class StreamsSettings {
    * then {@code overrides} (a properties file, environment, flags, already merged by the caller in
    * that order). Defaults: exactly_once_v2 with a {@link #COMMIT_INTERVAL} commit interval; every
    * internal resource explicitly named; one standby replica; no task idling (max.task.idle.ms -1);
-   * records that cannot be deserialized or processed are logged and written to the dead-letter
-   * topic (KIP-1034) with the original key and value bytes, the exception and message, and the
-   * source topic, partition and offset in headers, and processing continues.
+   * records that cannot be deserialized or processed are written to the dead-letter topic
+   * (KIP-1034) with the original key and value bytes, the exception and message, and the source
+   * topic, partition and offset in headers, and processing continues ({@link DeadLetterHandler}).
    */
   public static Properties grantProcessor(
       String applicationId, String bootstrapServers, Topics topics, Map<String, ?> overrides) {
@@ -44,11 +43,8 @@ public final class StreamsSettings {
     // per-record check of whether to wait (a sixth of the stream thread's time) is skipped
     props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
     props.put(
-        StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
-        LogAndContinueExceptionHandler.class);
-    props.put(
-        StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
-        LogAndContinueProcessingExceptionHandler.class);
+        StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
+    props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
     props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, topics.deadLetters());
     props.putAll(overrides);
     return props;
