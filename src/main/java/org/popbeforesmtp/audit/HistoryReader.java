@@ -102,6 +102,7 @@ public final class HistoryReader implements AutoCloseable {
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
     return props;
   }
 
@@ -115,7 +116,9 @@ public final class HistoryReader implements AutoCloseable {
     List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
     if (infos == null || infos.isEmpty()) {
       throw new IllegalArgumentException(
-          "topic '" + topic + "' does not exist on the cluster; check --topic and the bootstrap");
+          "topic '"
+              + topic
+              + "' does not exist on the cluster; check --topic and --bootstrap-servers");
     }
     return infos.size();
   }

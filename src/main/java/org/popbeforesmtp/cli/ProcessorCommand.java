@@ -66,6 +66,13 @@ public final class ProcessorCommand implements Callable<Integer> {
   String advertisedHost;
 
   @Option(
+      names = "--instance-id",
+      description =
+          "This instance's static group membership id, stable across restarts and unique per"
+              + " instance (default: host name and a digest of the state directory).")
+  String instanceId;
+
+  @Option(
       names = "--admin-token",
       description = "Bearer token for POST /v1/revocations (default: loopback clients only).")
   String adminToken;
@@ -92,6 +99,7 @@ public final class ProcessorCommand implements Callable<Integer> {
     flags.put("http.host", httpHost);
     flags.put("http.port", httpPort);
     flags.put("advertised.host", advertisedHost);
+    flags.put("instance.id", instanceId);
     flags.put("admin.token", adminToken);
     return ProcessorConfig.from(
         cluster.load(ProcessorConfig.SETTINGS, ProcessorConfig.DEFAULTS, env, flags));

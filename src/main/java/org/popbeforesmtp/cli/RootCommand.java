@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import org.popbeforesmtp.config.MissingTopicException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -26,6 +27,7 @@ import picocli.CommandLine.Spec;
       PublishCommand.class,
       TailCommand.class,
       ImportCommand.class,
+      TopicsCommand.class,
       AuditCommand.class,
       DevCommand.class,
       BenchCommand.class,
@@ -43,6 +45,10 @@ public final class RootCommand implements Callable<Integer> {
           if (e instanceof IllegalArgumentException) {
             commandLine.getErr().println("error: " + e.getMessage());
             return CommandLine.ExitCode.USAGE;
+          }
+          if (e instanceof MissingTopicException) {
+            commandLine.getErr().println("error: " + e.getMessage());
+            return CommandLine.ExitCode.SOFTWARE;
           }
           throw e;
         });

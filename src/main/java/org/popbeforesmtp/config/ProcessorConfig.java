@@ -1,6 +1,12 @@
 package org.popbeforesmtp.config;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -17,6 +23,9 @@ import org.popbeforesmtp.registry.SerdeConfig;
  * @param httpHost interface the HTTP API binds to
  * @param httpPort HTTP API port; 0 picks a free one
  * @param advertisedHost host name other instances reach this one's HTTP API at
+ * @param instanceId this instance's static group membership id ({@code group.instance.id}): stable
+ *     across restarts, unique per instance; by default the host name and a digest of the state
+ *     directory ({@link #defaultInstanceId})
  * @param adminToken bearer token required by {@code POST /v1/revocations}; null accepts it from
  *     loopback clients only
  * @param kafka Kafka client and Streams settings passed through (SASL/SSL, tuning)
@@ -33,6 +42,7 @@ public record ProcessorConfig(
     String httpHost,
     int httpPort,
     String advertisedHost,
+    String instanceId,
     String adminToken,
     Map<String, String> kafka) {
 
@@ -68,6 +78,7 @@ public record ProcessorConfig(
     d.put("http.host", "0.0.0.0");
     d.put("http.port", "8080");
     d.put("advertised.host", "");
+    d.put("instance.id", "");
     d.put("admin.token", "");
     d.put("topic.logins", "mail.logins");
     d.put("topic.grants", "relay.grants");
@@ -80,24 +91,63 @@ public record ProcessorConfig(
   public static ProcessorConfig from(ConfigSources sources) {
     GrantPolicy policy = policy(sources);
     String host = sources.get("advertised.host");
+    Path stateDir = Path.of(sources.require("state.dir"));
+    String instanceId = sources.get("instance.id");
     return new ProcessorConfig(
         sources.require("bootstrap.servers"),
         sources.serdeConfig(),
         sources.require("application.id"),
-        Path.of(sources.require("state.dir")),
-        new Topics(
-            sources.require("topic.logins"),
-            sources.require("topic.grants"),
-            sources.require("topic.revocations"),
-            sources.require("topic.dead.letters")),
+        stateDir,
+        topics(sources),
         policy,
         sources.getInt("partitions"),
         sources.getInt("replication.factor"),
         sources.require("http.host"),
         sources.getInt("http.port"),
         host == null ? "localhost" : host,
+        instanceId == null ? defaultInstanceId(stateDir) : instanceId,
         sources.get("admin.token"),
         sources.kafka());
+  }
+
+  /** The topic names of merged sources ({@code topic.logins}, ...). */
+  public static Topics topics(ConfigSources sources) {
+    return new Topics(
+        sources.require("topic.logins"),
+        sources.require("topic.grants"),
+        sources.require("topic.revocations"),
+        sources.require("topic.dead.letters"));
+  }
+
+  /**
+   * The static membership id of an instance that names none: its host name and the first 8 hex
+   * digits of the SHA-256 of its absolute state directory, e.g. {@code mx1-3fa4c2d1}. A restart on
+   * the same host and state directory (where its tasks' state lives) gets the same id, so it takes
+   * its tasks back without a rebalance; two instances on one host need two state directories
+   * anyway, so they get two ids.
+   */
+  public static String defaultInstanceId(Path stateDir) {
+    String host = System.getenv("HOSTNAME");
+    if (host == null || host.isBlank()) {
+      try {
+        host = InetAddress.getLocalHost().getHostName();
+      } catch (UnknownHostException e) {
+        host = "localhost";
+      }
+    }
+    try {
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256")
+              .digest(
+                  stateDir
+                      .toAbsolutePath()
+                      .normalize()
+                      .toString()
+                      .getBytes(StandardCharsets.UTF_8));
+      return host + "-" + HexFormat.of().formatHex(digest, 0, 4);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("this JVM has no SHA-256", e);
+    }
   }
 
   /**

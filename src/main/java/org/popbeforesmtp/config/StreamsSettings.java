@@ -3,6 +3,7 @@ package org.popbeforesmtp.config;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 import org.popbeforesmtp.grants.DeadLetterHandler;
 
@@ -18,16 +19,26 @@ public final class StreamsSettings {
    */
   public static final Duration COMMIT_INTERVAL = Duration.ofMillis(25);
 
+  /**
+   * How long the group waits for a member that stopped heart-beating (crashed, kill -9, host gone)
+   * before its tasks move to the others. Members are static ({@code group.instance.id}), so a
+   * crashed instance restarted within this time takes its tasks back without any rebalance; one
+   * that does not come back is replaced after it. Kafka's default is 45 s; see the recovery IT for
+   * what was measured.
+   */
+  public static final Duration SESSION_TIMEOUT = Duration.ofSeconds(10);
+
   private StreamsSettings() {}
 
   /**
    * The Streams properties of the grant processor. Precedence, lowest first: the defaults below,
    * then {@code overrides} (a properties file, environment, flags, already merged by the caller in
    * that order). Defaults: exactly_once_v2 with a {@link #COMMIT_INTERVAL} commit interval; every
-   * internal resource explicitly named; one standby replica; no task idling (max.task.idle.ms -1);
-   * records that cannot be deserialized or processed are written to the dead-letter topic
-   * (KIP-1034) with the original key and value bytes, the exception and message, and the source
-   * topic, partition and offset in headers, and processing continues ({@link DeadLetterHandler}).
+   * internal resource explicitly named; one standby replica; a {@link #SESSION_TIMEOUT} session; no
+   * task idling (max.task.idle.ms -1); records that cannot be deserialized or processed are written
+   * to the dead-letter topic (KIP-1034) with the original key and value bytes, the exception and
+   * message, and the source topic, partition and offset in headers, and processing continues
+   * ({@link DeadLetterHandler}).
    */
   public static Properties grantProcessor(
       String applicationId, String bootstrapServers, Topics topics, Map<String, ?> overrides) {
@@ -38,6 +49,9 @@ public final class StreamsSettings {
     props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, COMMIT_INTERVAL.toMillis());
     props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
     props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, 1);
+    props.put(
+        StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG),
+        (int) SESSION_TIMEOUT.toMillis());
     // a task reads logins, re-keyed logins and revocations; the rules' outcome does not depend on
     // which comes first (revocations compare event times), so no partition is waited for, and the
     // per-record check of whether to wait (a sixth of the stream thread's time) is skipped

@@ -28,6 +28,20 @@ public record Topics(String logins, String grants, String revocations, String de
     return new Topics(prefix + logins, prefix + grants, prefix + revocations, prefix + deadLetters);
   }
 
+  /**
+   * What a client that needs {@code topic} says while it does not exist. Only the processor and
+   * {@code topics create} create topics (with the settings the contract needs); every other client
+   * runs with auto-creation off, or a broker's {@code auto.create.topics.enable} would create it
+   * with the broker's defaults (a relay.grants that is not compacted) and the processor would then
+   * refuse to start.
+   */
+  public static String missing(String topic) {
+    return "topic "
+        + topic
+        + " does not exist yet: start the processor (it creates the topics) or run"
+        + " `pop-before-smtp topics create`";
+  }
+
   private static void requireName(String what, String name) {
     if (name == null || name.isBlank() || !name.matches("[a-zA-Z0-9._-]{1,249}")) {
       throw new IllegalArgumentException(

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -19,6 +20,7 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.popbeforesmtp.avro.RelayGrant;
+import org.popbeforesmtp.config.Topics;
 import org.popbeforesmtp.grants.GrantPolicy;
 import org.popbeforesmtp.net.InvalidAddressException;
 import org.popbeforesmtp.net.IpAddress;
@@ -71,6 +73,7 @@ public final class GrantCache implements GrantLookup, AutoCloseable {
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
     props.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
     props.putIfAbsent(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 * 1024 * 1024);
     props.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024);
@@ -119,6 +122,8 @@ public final class GrantCache implements GrantLookup, AutoCloseable {
       if (running) {
         throw e;
       }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     } catch (RuntimeException e) {
       degraded = true;
       LOG.error("grant cache stopped following {}; answering from what it holds", topic, e);
@@ -127,8 +132,14 @@ public final class GrantCache implements GrantLookup, AutoCloseable {
     }
   }
 
-  private List<TopicPartition> partitions() {
+  /**
+   * The topic's partitions, once it exists and Kafka answers; until then it answers no grant (not
+   * ready) and says what it waits for once a minute.
+   */
+  private List<TopicPartition> partitions() throws InterruptedException {
+    long nextLog = 0;
     while (running) {
+      String problem;
       try {
         List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(10));
         if (infos != null && !infos.isEmpty()) {
@@ -138,11 +149,17 @@ public final class GrantCache implements GrantLookup, AutoCloseable {
           }
           return result;
         }
-        LOG.warn("topic {} not found yet; retrying", topic);
+        problem = "waiting: " + Topics.missing(topic);
       } catch (org.apache.kafka.common.errors.TimeoutException e) {
         degraded = true;
-        LOG.warn("cannot reach Kafka to find the partitions of {}; retrying", topic);
+        problem = "cannot reach Kafka to find the partitions of " + topic + "; retrying";
       }
+      long now = System.nanoTime();
+      if (now >= nextLog) {
+        LOG.warn(problem);
+        nextLog = now + TimeUnit.MINUTES.toNanos(1);
+      }
+      Thread.sleep(1000);
     }
     return List.of();
   }

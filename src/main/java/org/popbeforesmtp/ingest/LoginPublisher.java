@@ -7,15 +7,23 @@ import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.popbeforesmtp.avro.LoginEvent;
+import org.popbeforesmtp.config.MissingTopicException;
+import org.popbeforesmtp.config.Topics;
 import org.popbeforesmtp.net.IpAddress;
 import org.popbeforesmtp.registry.AvroSerializer;
 import org.popbeforesmtp.registry.SchemaRegistryClient;
@@ -57,6 +65,8 @@ public final class LoginPublisher implements AutoCloseable {
   private final AtomicLong failed = new AtomicLong();
   private final AtomicLong rejected = new AtomicLong();
   private volatile long lastSuccess = System.currentTimeMillis();
+  private final Properties adminProps;
+  private volatile boolean topicSeen;
 
   /**
    * @param clientProps Kafka producer settings (bootstrap.servers, security); ours win for
@@ -86,6 +96,13 @@ public final class LoginPublisher implements AutoCloseable {
       RecordTime recordTime) {
     this.topic = topic;
     this.recordTime = recordTime;
+    this.adminProps = new Properties();
+    clientProps.forEach(
+        (k, v) -> {
+          if (AdminClientConfig.configNames().contains(k.toString())) {
+            adminProps.put(k, v);
+          }
+        });
     this.maxUnavailable = maxUnavailable;
     Properties props = new Properties();
     props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
@@ -143,6 +160,7 @@ public final class LoginPublisher implements AutoCloseable {
 
   /** Publishes one event and waits for Kafka's acknowledgement (for the CLI and imports). */
   public RecordMetadata publish(LoginEvent event) throws Exception {
+    requireTopic();
     submitted.incrementAndGet();
     try {
       RecordMetadata m =
@@ -164,6 +182,7 @@ public final class LoginPublisher implements AutoCloseable {
    *     retry harmless)
    */
   public void publishAll(List<LoginEvent> events) throws Exception {
+    requireTopic();
     List<Future<RecordMetadata>> acks = new ArrayList<>(events.size());
     for (LoginEvent event : events) {
       submitted.incrementAndGet();
@@ -182,7 +201,10 @@ public final class LoginPublisher implements AutoCloseable {
   }
 
   private void drain() {
-    while (running || !queue.isEmpty()) {
+    while (running && !topicSeen) {
+      awaitTopic(Duration.ofSeconds(60));
+    }
+    while (topicSeen && (running || !queue.isEmpty())) {
       LoginEvent event;
       try {
         event = queue.poll(100, TimeUnit.MILLISECONDS);
@@ -215,6 +237,62 @@ public final class LoginPublisher implements AutoCloseable {
         failed.incrementAndGet();
         LOG.error("login event {} not delivered: {}", event.getEventId(), e.toString());
       }
+    }
+  }
+
+  /**
+   * Fails with {@link Topics#missing} when the topic does not appear within {@code maxUnavailable}
+   * (the one-shot commands and the tail agent, which retries).
+   */
+  private void requireTopic() {
+    if (!topicSeen && !awaitTopic(maxUnavailable)) {
+      throw new MissingTopicException(Topics.missing(topic));
+    }
+  }
+
+  /**
+   * Waits up to {@code max} for the topic to exist, asking the cluster through an admin client (a
+   * producer's metadata request would make a broker with {@code auto.create.topics.enable} create
+   * it with the broker's defaults). Logs what it waits for once a minute at most.
+   *
+   * @return whether the topic exists
+   */
+  private boolean awaitTopic(Duration max) {
+    long deadline = System.nanoTime() + max.toNanos();
+    long nextLog = 0;
+    try (Admin admin = Admin.create(adminProps)) {
+      while (running) {
+        String problem;
+        try {
+          admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS);
+          topicSeen = true;
+          return true;
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+            problem = "cannot ask Kafka whether topic " + topic + " exists: " + e.getCause();
+          } else {
+            problem = "waiting: " + Topics.missing(topic);
+          }
+        } catch (TimeoutException e) {
+          problem =
+              "cannot reach Kafka at "
+                  + adminProps.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG)
+                  + " (no answer in 10 s); retrying";
+        }
+        long now = System.nanoTime();
+        if (now >= nextLog) {
+          LOG.warn(problem);
+          nextLog = now + TimeUnit.MINUTES.toNanos(1);
+        }
+        if (now >= deadline) {
+          return false;
+        }
+        Thread.sleep(Math.min(1000, Math.max(1, (deadline - now) / 1_000_000)));
+      }
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
     }
   }
 

@@ -92,13 +92,9 @@ public final class DevStack implements AutoCloseable {
     p.put("http.host", "127.0.0.1");
     p.put("http.port", Integer.toString(s.apiPort()));
     p.put("advertised.host", "127.0.0.1");
-    // one instance: no standbys; a short session so a restarted dev stack is not kept waiting
-    // for its previous incarnation's group member to time out (Streams does not leave on close)
-    Map<String, String> streams =
-        Map.of(
-            "num.standby.replicas", "0",
-            "consumer.session.timeout.ms", "6000",
-            "consumer.heartbeat.interval.ms", "2000");
+    // one instance: no standbys (a stopped dev stack leaves the group; one that was killed comes
+    // back as the same static member and takes its tasks back at once)
+    Map<String, String> streams = Map.of("num.standby.replicas", "0");
     processor =
         push(
             ProcessorApp.start(

@@ -94,6 +94,11 @@ public final class EmbeddedKafka implements AutoCloseable {
     props.put("share.coordinator.state.topic.min.isr", "1");
     props.put("group.initial.rebalance.delay.ms", "0");
     props.put("log.cleaner.backoff.ms", "1000");
+    // a processor killed mid-transaction leaves it open until the coordinator aborts it (the
+    // producer's transaction.timeout.ms, 10 s under Streams' exactly-once, then this check): until
+    // then read_committed readers of its partitions (edges, the instance that takes its tasks over)
+    // see nothing past it. Kafka checks every 10 s by default; every second bounds the wait
+    props.put("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000");
     props.putAll(overrides);
     try {
       Files.createDirectories(dataDir);

@@ -20,10 +20,12 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -108,6 +110,7 @@ public final class ProcessorApp implements AutoCloseable {
     Map<String, Object> overrides = new HashMap<>(config.kafka());
     overrides.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
     overrides.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
+    overrides.putIfAbsent(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, config.instanceId());
     if (config.replicationFactor() > 0) {
       overrides.putIfAbsent(StreamsConfig.REPLICATION_FACTOR_CONFIG, config.replicationFactor());
     }
@@ -353,7 +356,12 @@ public final class ProcessorApp implements AutoCloseable {
     }
     closed = true;
     LOG.info("closing grant processor");
-    streams.close(CLOSE_TIMEOUT);
+    // a stop may be for good (scale-down, host retired): leave the group so the others take the
+    // tasks over at once; a static member that crashes does not leave, and a restart within the
+    // session timeout takes its tasks back without a rebalance
+    streams.close(
+        CloseOptions.timeout(CLOSE_TIMEOUT)
+            .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
     http.stop();
     synchronized (this) {
       if (revocationProducer != null) {

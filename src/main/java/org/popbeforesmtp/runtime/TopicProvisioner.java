@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
@@ -139,6 +140,61 @@ public final class TopicProvisioner {
     } catch (ExecutionException | TimeoutException e) {
       throw new IllegalStateException(
           "cannot list, create or describe topics "
+              + wanted.keySet()
+              + ": "
+              + (e.getCause() == null ? e : e.getCause()),
+          e);
+    }
+  }
+
+  /**
+   * Checks the topics without creating any: writes one line per topic (partitions, replication
+   * factor and cleanup policy, or "missing") to {@code out}, and validates the existing ones.
+   *
+   * @return the names of the missing topics
+   * @throws TopicConfigException when an existing topic's configuration breaks the contract
+   */
+  public static List<String> check(Admin admin, Topics topics, Consumer<String> out) {
+    Map<String, Map<String, String>> wanted = wanted(topics);
+    try {
+      Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+      List<String> present = wanted.keySet().stream().filter(existing::contains).toList();
+      Map<String, TopicDescription> described =
+          admin.describeTopics(present).allTopicNames().get(30, TimeUnit.SECONDS);
+      Map<ConfigResource, Config> configs =
+          admin
+              .describeConfigs(
+                  present.stream()
+                      .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t))
+                      .toList())
+              .all()
+              .get(30, TimeUnit.SECONDS);
+      List<String> missing = new ArrayList<>();
+      for (String name : wanted.keySet()) {
+        TopicDescription d = described.get(name);
+        if (d == null) {
+          missing.add(name);
+          out.accept(String.format("%-24s missing", name));
+        } else {
+          out.accept(
+              String.format(
+                  "%-24s %3d partitions, replication factor %d, cleanup.policy=%s",
+                  name,
+                  d.partitions().size(),
+                  d.partitions().get(0).replicas().size(),
+                  policy(configs.get(new ConfigResource(ConfigResource.Type.TOPIC, name)))));
+        }
+      }
+      if (existing.contains(topics.logins()) && existing.contains(topics.grants())) {
+        validate(admin, topics);
+      }
+      return missing;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while checking topics", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException(
+          "cannot list or describe topics "
               + wanted.keySet()
               + ": "
               + (e.getCause() == null ? e : e.getCause()),

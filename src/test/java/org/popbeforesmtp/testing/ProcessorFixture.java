@@ -70,7 +70,6 @@ public final class ProcessorFixture implements AutoCloseable {
     flags.put("topic.dead.letters", prefix + "mail.logins.dlq");
     flags.putAll(settings);
     Map<String, String> kafkaFlags = new HashMap<>();
-    kafkaFlags.put("consumer.session.timeout.ms", "10000");
     kafkaFlags.putAll(kafka);
     return ProcessorConfig.from(
         ConfigSources.load(

@@ -1,0 +1,317 @@
+package org.popbeforesmtp.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.popbeforesmtp.avro.LoginEvent;
+import org.popbeforesmtp.config.ConfigSources;
+import org.popbeforesmtp.config.ProcessorConfig;
+import org.popbeforesmtp.config.StreamsSettings;
+import org.popbeforesmtp.registry.AvroSerializer;
+import org.popbeforesmtp.registry.SerdeConfig;
+import org.popbeforesmtp.testing.KafkaBroker;
+import org.popbeforesmtp.testing.TestEvents;
+
+/**
+ * A processor killed with SIGKILL under load, as the jar in its own JVM: restarted on the same
+ * state directory it serves every grant again within 15 s (static membership: no waiting for its
+ * old self to time out); not restarted, the other instance serves every grant within the session
+ * timeout plus the time to take the tasks over.
+ */
+@ExtendWith(KafkaBroker.class)
+class ProcessorRecoveryIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Duration RECOVERY_TARGET = Duration.ofSeconds(15);
+  private static final int LOGINS_PER_SECOND = 500;
+
+  @TempDir Path dir;
+
+  private final String prefix = KafkaBroker.unique("recovery") + ".";
+  private final String applicationId = KafkaBroker.unique("recovery-processor");
+  private final HttpClient http = HttpClient.newHttpClient();
+  private final List<Process> children = new ArrayList<>();
+  private DevSchemaRegistry registry;
+  private KafkaProducer<String, LoginEvent> producer;
+
+  @BeforeEach
+  void start() {
+    registry = DevSchemaRegistry.start(dir.resolve("registry"), "127.0.0.1", 0);
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaBroker.bootstrapServers());
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    producer =
+        new KafkaProducer<>(
+            p,
+            new StringSerializer(),
+            new AvroSerializer<>(
+                LoginEvent.class, SerdeConfig.of(registry.url()).newClient(), true));
+  }
+
+  @AfterEach
+  void stop(TestInfo test) throws IOException {
+    children.forEach(Process::destroyForcibly);
+    // the children's logs outlive the temporary directory, for a look after a failure
+    Path logs = Path.of("target", "recovery-logs", test.getTestMethod().orElseThrow().getName());
+    Files.createDirectories(logs);
+    try (var files = Files.list(dir)) {
+      for (Path log : files.filter(f -> f.toString().endsWith(".log")).toList()) {
+        Files.copy(log, logs.resolve(log.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+      }
+    }
+    producer.close();
+    registry.close();
+  }
+
+  @Test
+  void shouldServeEveryGrantAgainWithin15sOfAKillAndRestart() throws Exception {
+    int port = freePort();
+    Process processor = startChild("a", port);
+    awaitReady(port);
+    Load load = new Load();
+    load.start();
+    Thread.sleep(6000);
+
+    Set<String> beforeKill = served(port);
+    processor.destroyForcibly().waitFor();
+    long killed = System.nanoTime();
+    startChild("a", port);
+    awaitReady(port);
+    long ready = System.nanoTime() - killed;
+    long served = awaitServing(port, beforeKill, killed, Duration.ofSeconds(60));
+    Thread.sleep(1000);
+    load.finish();
+    Set<String> all = load.acked();
+    long allServed = awaitServing(port, all, killed, Duration.ofSeconds(30));
+
+    System.out.printf(
+        "RECOVERY: kill -9 at %d logins/s and restart on the same state: ready after %d ms; the"
+            + " %d grants it served at the kill served again after %d ms; all %d logins (incl."
+            + " those during the outage) granted after %d ms%n",
+        LOGINS_PER_SECOND,
+        ready / 1_000_000,
+        beforeKill.size(),
+        served / 1_000_000,
+        all.size(),
+        allServed / 1_000_000);
+    assertThat(Duration.ofNanos(served)).isLessThanOrEqualTo(RECOVERY_TARGET);
+  }
+
+  @Test
+  void shouldFailOverToTheSurvivorWhenTheKilledInstanceStaysDown() throws Exception {
+    int port = freePort();
+    Process killedOne = startChild("a", port);
+    Map<String, String> settings = settings(dir.resolve("b"), 0);
+    try (ProcessorApp survivor =
+        ProcessorApp.start(
+            ProcessorConfig.from(
+                ConfigSources.load(
+                    ProcessorConfig.SETTINGS,
+                    ProcessorConfig.DEFAULTS,
+                    null,
+                    Map.of(),
+                    settings,
+                    Map.of())))) {
+      awaitReady(port);
+      await()
+          .atMost(Duration.ofSeconds(90))
+          .until(() -> survivor.streams().state() == KafkaStreams.State.RUNNING);
+      Load load = new Load();
+      load.start();
+      Thread.sleep(6000);
+
+      Set<String> beforeKill = served(survivor.httpPort());
+      killedOne.destroyForcibly().waitFor();
+      long killed = System.nanoTime();
+      long served = awaitServing(survivor.httpPort(), beforeKill, killed, Duration.ofSeconds(90));
+      load.finish();
+      long allServed =
+          awaitServing(survivor.httpPort(), load.acked(), killed, Duration.ofSeconds(60));
+
+      System.out.printf(
+          "FAILOVER: kill -9 of one of two instances at %d logins/s, not restarted: the other"
+              + " served all %d grants served at the kill after %d ms (session timeout %d ms);"
+              + " all %d logins granted after %d ms%n",
+          LOGINS_PER_SECOND,
+          beforeKill.size(),
+          served / 1_000_000,
+          StreamsSettings.SESSION_TIMEOUT.toMillis(),
+          load.acked().size(),
+          allServed / 1_000_000);
+      assertThat(Duration.ofNanos(served))
+          .isLessThanOrEqualTo(StreamsSettings.SESSION_TIMEOUT.plusSeconds(5));
+    }
+  }
+
+  /** Logins from fresh addresses at a steady rate, remembering those Kafka acknowledged. */
+  private final class Load extends Thread {
+    private final Set<String> acked = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean running = new AtomicBoolean(true);
+
+    Load() {
+      super("recovery-load");
+      setDaemon(true);
+    }
+
+    @Override
+    public void run() {
+      long next = System.nanoTime();
+      for (int n = 0; running.get() && n < 60 * LOGINS_PER_SECOND; n++) {
+        String ip = "10." + (n / 62_500) + "." + (n / 250 % 250) + "." + (n % 250 + 1);
+        producer.send(
+            new ProducerRecord<>(
+                prefix + "mail.logins",
+                ip,
+                TestEvents.login(Instant.now()).setClientIp(ip).build()),
+            (metadata, error) -> {
+              if (error == null) {
+                acked.add(ip);
+              }
+            });
+        next += 1_000_000_000L / LOGINS_PER_SECOND;
+        long wait = next - System.nanoTime();
+        if (wait > 0) {
+          try {
+            Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+      }
+    }
+
+    Set<String> acked() {
+      producer.flush();
+      return new HashSet<>(acked);
+    }
+
+    void finish() throws InterruptedException {
+      running.set(false);
+      join(5000);
+      producer.flush();
+    }
+  }
+
+  /**
+   * Waits until the instance on {@code port} serves a grant for every one of {@code ips} and
+   * returns the nanoseconds since {@code since}.
+   */
+  private long awaitServing(int port, Set<String> ips, long since, Duration atMost) {
+    await()
+        .atMost(atMost)
+        .pollInterval(Duration.ofMillis(200))
+        .ignoreExceptions()
+        .until(() -> served(port).containsAll(ips));
+    return System.nanoTime() - since;
+  }
+
+  private Set<String> served(int port) throws IOException, InterruptedException {
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/grants?user=alice"))
+                .timeout(Duration.ofSeconds(5))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    Set<String> keys = new HashSet<>();
+    if (r.statusCode() == 200) {
+      for (JsonNode g : JSON.readTree(r.body()).get("grants")) {
+        keys.add(g.get("key").asText());
+      }
+    }
+    return keys;
+  }
+
+  private void awaitReady(int port) {
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofMillis(200))
+        .ignoreExceptions()
+        .until(
+            () ->
+                http.send(
+                            HttpRequest.newBuilder(
+                                    URI.create("http://127.0.0.1:" + port + "/health/ready"))
+                                .build(),
+                            HttpResponse.BodyHandlers.discarding())
+                        .statusCode()
+                    == 200);
+  }
+
+  private Map<String, String> settings(Path stateDir, int port) {
+    Map<String, String> s = new HashMap<>();
+    s.put("bootstrap.servers", KafkaBroker.bootstrapServers());
+    s.put("schema.registry.url", registry.url());
+    s.put("application.id", applicationId);
+    s.put("state.dir", stateDir.toString());
+    s.put("http.host", "127.0.0.1");
+    s.put("http.port", Integer.toString(port));
+    s.put("advertised.host", "127.0.0.1");
+    s.put("partitions", "4");
+    s.put("topic.logins", prefix + "mail.logins");
+    s.put("topic.grants", prefix + "relay.grants");
+    s.put("topic.revocations", prefix + "relay.revocations");
+    s.put("topic.dead.letters", prefix + "mail.logins.dlq");
+    return s;
+  }
+
+  /** The processor as the jar, in its own JVM, configured through the environment. */
+  private Process startChild(String name, int port) throws IOException {
+    Path jar = Path.of("target", "pop-before-smtp.jar");
+    assertThat(jar).as("the jar (built by mvn package before the ITs)").exists();
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m",
+                "-jar",
+                jar.toString(),
+                "processor")
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(name + ".log").toFile()));
+    settings(dir.resolve(name), port)
+        .forEach((key, value) -> pb.environment().put(ConfigSources.envName(key), value));
+    Files.createDirectories(dir.resolve(name));
+    Process p = pb.start();
+    children.add(p);
+    return p;
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+}
