@@ -46,13 +46,7 @@ public final class ProcessorCommand implements Callable<Integer> {
       description = "How often expired grants are tombstoned (default 1s).")
   String expiryScanInterval;
 
-  @Option(names = "--partitions", description = "Partitions of topics created here (default 12).")
-  String partitions;
-
-  @Option(
-      names = "--replication-factor",
-      description = "Replication factor of topics created here (default: broker's).")
-  String replicationFactor;
+  @Mixin TopicOptions topics = new TopicOptions();
 
   @Option(names = "--http-host", description = "Interface of the HTTP API (default 0.0.0.0).")
   String httpHost;
@@ -94,8 +88,7 @@ public final class ProcessorCommand implements Callable<Integer> {
     flags.put("state.dir", stateDir);
     grant.putInto(flags);
     flags.put("expiry.scan.interval", expiryScanInterval);
-    flags.put("partitions", partitions);
-    flags.put("replication.factor", replicationFactor);
+    topics.putInto(flags);
     flags.put("http.host", httpHost);
     flags.put("http.port", httpPort);
     flags.put("advertised.host", advertisedHost);

@@ -5,7 +5,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Properties;
 import java.util.concurrent.Callable;
-import org.popbeforesmtp.config.MissingTopicException;
+import org.popbeforesmtp.config.TopicUnavailableException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -46,7 +46,7 @@ public final class RootCommand implements Callable<Integer> {
             commandLine.getErr().println("error: " + e.getMessage());
             return CommandLine.ExitCode.USAGE;
           }
-          if (e instanceof MissingTopicException) {
+          if (e instanceof TopicUnavailableException) {
             commandLine.getErr().println("error: " + e.getMessage());
             return CommandLine.ExitCode.SOFTWARE;
           }

@@ -14,7 +14,6 @@ import org.popbeforesmtp.runtime.TopicProvisioner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -48,13 +47,7 @@ public final class TopicsCommand implements Callable<Integer> {
 
   @Mixin ClusterOptions cluster = new ClusterOptions();
 
-  @Option(names = "--partitions", description = "Partitions of topics created (default 12).")
-  String partitions;
-
-  @Option(
-      names = "--replication-factor",
-      description = "Replication factor of topics created (default: the broker's).")
-  String replicationFactor;
+  @Mixin TopicOptions topicOptions = new TopicOptions();
 
   private final Map<String, String> env;
 
@@ -70,8 +63,7 @@ public final class TopicsCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Map<String, String> flags = new LinkedHashMap<>();
-    flags.put("partitions", partitions);
-    flags.put("replication.factor", replicationFactor);
+    topicOptions.putInto(flags);
     ConfigSources sources =
         cluster.load(ProcessorConfig.SETTINGS, ProcessorConfig.DEFAULTS, env, flags);
     Topics topics = ProcessorConfig.topics(sources);

@@ -22,7 +22,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.popbeforesmtp.avro.LoginEvent;
-import org.popbeforesmtp.config.MissingTopicException;
+import org.popbeforesmtp.config.TopicUnavailableException;
 import org.popbeforesmtp.config.Topics;
 import org.popbeforesmtp.net.IpAddress;
 import org.popbeforesmtp.registry.AvroSerializer;
@@ -202,7 +202,7 @@ public final class LoginPublisher implements AutoCloseable {
 
   private void drain() {
     while (running && !topicSeen) {
-      awaitTopic(Duration.ofSeconds(60));
+      awaitTopic(Duration.ofMinutes(1));
     }
     while (topicSeen && (running || !queue.isEmpty())) {
       LoginEvent event;
@@ -241,12 +241,16 @@ public final class LoginPublisher implements AutoCloseable {
   }
 
   /**
-   * Fails with {@link Topics#missing} when the topic does not appear within {@code maxUnavailable}
-   * (the one-shot commands and the tail agent, which retries).
+   * Fails with what stands in the way (the topic is missing: {@link Topics#missing}; Kafka does not
+   * answer) when the topic cannot be confirmed within {@code maxUnavailable}: the one-shot commands
+   * and the tail agent, which retries.
    */
   private void requireTopic() {
-    if (!topicSeen && !awaitTopic(maxUnavailable)) {
-      throw new MissingTopicException(Topics.missing(topic));
+    if (!topicSeen) {
+      String problem = awaitTopic(maxUnavailable);
+      if (problem != null) {
+        throw new TopicUnavailableException(problem);
+      }
     }
   }
 
@@ -255,44 +259,43 @@ public final class LoginPublisher implements AutoCloseable {
    * producer's metadata request would make a broker with {@code auto.create.topics.enable} create
    * it with the broker's defaults). Logs what it waits for once a minute at most.
    *
-   * @return whether the topic exists
+   * @return null once the topic exists, else what stood in the way at the end
    */
-  private boolean awaitTopic(Duration max) {
+  private String awaitTopic(Duration max) {
     long deadline = System.nanoTime() + max.toNanos();
     long nextLog = 0;
+    String problem = "closed while waiting for topic " + topic;
     try (Admin admin = Admin.create(adminProps)) {
       while (running) {
-        String problem;
         try {
           admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS);
           topicSeen = true;
-          return true;
+          return null;
         } catch (ExecutionException e) {
-          if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
-            problem = "cannot ask Kafka whether topic " + topic + " exists: " + e.getCause();
-          } else {
-            problem = "waiting: " + Topics.missing(topic);
-          }
+          problem =
+              e.getCause() instanceof UnknownTopicOrPartitionException
+                  ? Topics.missing(topic)
+                  : "cannot ask Kafka whether topic " + topic + " exists: " + e.getCause();
         } catch (TimeoutException e) {
           problem =
               "cannot reach Kafka at "
                   + adminProps.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG)
-                  + " (no answer in 10 s); retrying";
+                  + " (no answer in 10 s): check bootstrap.servers and that the brokers run";
         }
         long now = System.nanoTime();
-        if (now >= nextLog) {
-          LOG.warn(problem);
-          nextLog = now + TimeUnit.MINUTES.toNanos(1);
-        }
         if (now >= deadline) {
-          return false;
+          return problem;
+        }
+        if (now >= nextLog) {
+          LOG.warn("waiting: {}", problem);
+          nextLog = now + TimeUnit.MINUTES.toNanos(1);
         }
         Thread.sleep(Math.min(1000, Math.max(1, (deadline - now) / 1_000_000)));
       }
-      return false;
+      return problem;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return false;
+      return "interrupted while waiting for topic " + topic;
     }
   }
 
