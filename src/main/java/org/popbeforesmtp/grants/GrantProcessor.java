@@ -24,6 +24,8 @@ import org.apache.kafka.streams.state.internals.WrappedStateStore;
 import org.popbeforesmtp.avro.LoginEvent;
 import org.popbeforesmtp.avro.RelayGrant;
 import org.popbeforesmtp.avro.Revocation;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Applies {@link GrantRules} to one task's logins (keyed by grant key) and revocations (broadcast
@@ -40,6 +42,7 @@ import org.popbeforesmtp.avro.Revocation;
  * once instead.
  */
 final class GrantProcessor implements Processor<String, SpecificRecord, String, RelayGrant> {
+  private static final Logger LOG = LoggerFactory.getLogger(GrantProcessor.class);
   static final String METRIC_SCOPE = "pop-before-smtp";
   private static final Duration PURGE_INTERVAL = Duration.ofMinutes(1);
 
@@ -60,6 +63,7 @@ final class GrantProcessor implements Processor<String, SpecificRecord, String, 
   private Sensor endedShared;
   private Sensor expiryLag;
   private final Map<Refusal, Sensor> refused = new EnumMap<>(Refusal.class);
+  private boolean reconciled;
 
   GrantProcessor(GrantRules rules) {
     this.rules = rules;
@@ -130,7 +134,22 @@ final class GrantProcessor implements Processor<String, SpecificRecord, String, 
     context.schedule(
         rules.policy().expiryScanInterval(),
         PunctuationType.WALL_CLOCK_TIME,
-        now -> rules.expire(now, store, new Forwarder(now)));
+        now -> {
+          if (!reconciled) {
+            // once per task start: grants published under another TTL get this one's expiry
+            int changed = rules.reconcile(now, store, new Forwarder(now));
+            if (changed > 0) {
+              LOG.info(
+                  "task {}: {} grants published under another TTL re-published or ended with"
+                      + " ttl {}",
+                  context.taskId(),
+                  changed,
+                  rules.policy().ttl());
+            }
+            reconciled = true;
+          }
+          rules.expire(now, store, new Forwarder(now));
+        });
     context.schedule(
         PURGE_INTERVAL, PunctuationType.WALL_CLOCK_TIME, now -> rules.purge(now, store));
   }

@@ -106,6 +106,14 @@ public final class GrantRules {
 
     /** Forgets revocations dated before {@code cutoff} (no event that old can grant any more). */
     void purgeBefore(long cutoff);
+
+    /**
+     * How long after its latest event a grant expired under the policy its published grants were
+     * computed with ({@link GrantPolicy#expiresAt} of 0), or null before it was first recorded.
+     */
+    Long publishedExpiry();
+
+    void publishedExpiry(long expiry);
   }
 
   /** Receives the changes: grant upserts and tombstones, and what was refused. */
@@ -387,6 +395,50 @@ public final class GrantRules {
       }
       save(due.key(), state, now, store);
     }
+  }
+
+  /**
+   * Brings published grants in line with the policy when it differs from the one they were
+   * published with (an operator lowered or raised the TTL and restarted): each published grant
+   * whose expiry the policy now puts elsewhere is re-published with that expiry, or ended when it
+   * has passed, and filed again for its new expiry; so the edges and the processor agree again at
+   * once instead of when the old expiry comes. A grant that has ended stays ended (fail closed).
+   * Does nothing when the policy gives the expiry the grants were published with.
+   *
+   * @return the keys whose grant changed
+   */
+  public int reconcile(long now, Store store, Sink sink) {
+    long expiry = policy.expiresAt(0);
+    Long before = store.publishedExpiry();
+    if (before != null && before == expiry) {
+      return 0;
+    }
+    int changed = 0;
+    for (String key : store.filedKeys()) {
+      KeyState state = store.state(key);
+      if (state == null || !state.published()) {
+        continue;
+      }
+      GrantState live = liveSession(state, now);
+      long expiresAt = live == null ? 0 : policy.expiresAt(live.end());
+      if (expiresAt == state.expiresAt()) {
+        continue;
+      }
+      if (live == null) {
+        end(key, state, now, store, sink, Ended.EXPIRED);
+      } else {
+        state.publish(expiresAt, live.users());
+        sink.upsert(toGrant(key, live), false);
+      }
+      if (state.filedAt() != 0) {
+        store.unfile(key, state.filedAt());
+        state.filedAt(0);
+      }
+      save(key, state, now, store);
+      changed++;
+    }
+    store.publishedExpiry(expiry);
+    return changed;
   }
 
   /** Forgets revocations that can no longer matter: the events they refuse have expired. */

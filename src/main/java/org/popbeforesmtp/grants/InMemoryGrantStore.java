@@ -22,6 +22,7 @@ public final class InMemoryGrantStore implements GrantRules.Store {
 
   private final Map<String, Long> userRevocations = new HashMap<>();
   private final Map<String, Long> keyRevocations = new HashMap<>();
+  private Long publishedExpiry;
 
   @Override
   public KeyState state(String key) {
@@ -99,6 +100,16 @@ public final class InMemoryGrantStore implements GrantRules.Store {
   @Override
   public void putKeyRevocation(GrantRules.KeyRevocation revocation) {
     keyRevocations.merge(revocation.target(), revocation.revokedAt(), Math::max);
+  }
+
+  @Override
+  public Long publishedExpiry() {
+    return publishedExpiry;
+  }
+
+  @Override
+  public void publishedExpiry(long expiry) {
+    this.publishedExpiry = expiry;
   }
 
   @Override

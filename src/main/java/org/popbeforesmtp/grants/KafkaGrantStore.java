@@ -33,6 +33,7 @@ final class KafkaGrantStore implements GrantRules.Store {
   }
 
   private static final String PUBLISHED = "published";
+  private static final String PUBLISHED_EXPIRY = "published-expiry-ms";
 
   private final KeyValueStore<String, KeyState> states;
   private final KeyValueStore<Bytes, byte[]> expiryIndex;
@@ -229,6 +230,16 @@ final class KafkaGrantStore implements GrantRules.Store {
       revocations.put("k:" + revocation.target(), revocation.revokedAt());
       keyRevocations.put(revocation.target(), revocation.revokedAt());
     }
+  }
+
+  @Override
+  public Long publishedExpiry() {
+    return counters.get(PUBLISHED_EXPIRY);
+  }
+
+  @Override
+  public void publishedExpiry(long expiry) {
+    counters.put(PUBLISHED_EXPIRY, expiry);
   }
 
   @Override

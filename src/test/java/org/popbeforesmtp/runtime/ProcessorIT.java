@@ -9,6 +9,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -158,6 +159,52 @@ class ProcessorIT {
         List<ConsumerRecord<String, RelayGrant>> all = f.grants(Duration.ofSeconds(4));
         assertThat(all).hasSize(1);
         assertThat(all.get(0).value().getEventId()).isEqualTo(event.getEventId());
+      }
+    }
+  }
+
+  @Test
+  void shouldApplyALoweredTtlToGrantsAlreadyPublished() throws Exception {
+    try (ProcessorFixture f = new ProcessorFixture()) {
+      Instant login = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+      try (ProcessorApp app = ProcessorApp.start(f.config(dir.resolve("a"), Map.of("ttl", "1h")))) {
+        awaitRunning(app);
+        f.send(TestEvents.login(login).setClientIp("203.0.113.80").build());
+        f.send(TestEvents.login(login).setClientIp("203.0.113.81").build());
+        List<ConsumerRecord<String, RelayGrant>> seen = new ArrayList<>();
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .until(() -> seen.addAll(f.grants(Duration.ofMillis(300))) && seen.size() >= 2);
+        assertThat(seen)
+            .allSatisfy(
+                r ->
+                    assertThat(r.value().getExpiresAt())
+                        .isEqualTo(login.plus(Duration.ofHours(1))));
+      }
+      // the operator lowers the TTL to 30 s and restarts: the published grants now end 30 s after
+      // the login (re-published with that expiry, then tombstoned), not an hour after it
+      try (ProcessorApp app =
+          ProcessorApp.start(f.config(dir.resolve("a"), Map.of("ttl", "30s")))) {
+        awaitRunning(app);
+        List<ConsumerRecord<String, RelayGrant>> after = new ArrayList<>();
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .until(() -> after.addAll(f.grants(Duration.ofMillis(300))) && after.size() >= 2);
+        assertThat(after)
+            .allSatisfy(
+                r ->
+                    assertThat(r.value() == null ? null : r.value().getExpiresAt())
+                        .as("re-published with the new expiry (or ended, if that has passed)")
+                        .isIn(null, login.plus(Duration.ofSeconds(30))));
+        assertThat(f.get(app.httpPort(), "/v1/grants/203.0.113.80").statusCode())
+            .isEqualTo(Instant.now().isBefore(login.plusSeconds(30)) ? 200 : 404);
+        await()
+            .atMost(Duration.ofSeconds(40))
+            .until(
+                () ->
+                    after.addAll(f.grants(Duration.ofMillis(300)))
+                        && after.stream().filter(r -> r.value() == null).count() == 2);
+        assertThat(f.get(app.httpPort(), "/v1/grants/203.0.113.81").statusCode()).isEqualTo(404);
       }
     }
   }
