@@ -32,8 +32,16 @@ public record EdgeProtocols(
     private final Map<GrantLookup.Outcome, Counter> verdicts =
         new EnumMap<>(GrantLookup.Outcome.class);
     private final Timer latency;
+    private final Counter malformed;
+    private final String protocol;
 
     Meters(String protocol) {
+      this.protocol = protocol;
+      malformed =
+          Counter.builder("pop_before_smtp_edge_requests_malformed")
+              .description("requests refused as malformed (garbage, oversize, missing fields)")
+              .tag("protocol", protocol)
+              .register(metrics);
       for (GrantLookup.Outcome o : GrantLookup.Outcome.values()) {
         verdicts.put(
             o,
@@ -66,6 +74,20 @@ public record EdgeProtocols(
       latency.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
       verdicts.get(verdict.outcome()).increment();
       return verdict;
+    }
+
+    /**
+     * A request refused as malformed: counted, and logged once (a connection's decoder can fail
+     * again on what it still holds as the connection closes; the handlers report only the first).
+     */
+    void malformed(Object client, String reason) {
+      malformed.increment();
+      LOG.warn("{} client {}: {}; refused", protocol, client, reason);
+    }
+
+    /** Requests refused as malformed so far. */
+    double malformedCount() {
+      return malformed.count();
     }
   }
 

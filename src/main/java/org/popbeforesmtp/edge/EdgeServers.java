@@ -15,12 +15,11 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.AttributeKey;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The Postfix policy and socketmap servers on Netty's non-blocking transport, so thousands of idle
@@ -29,7 +28,6 @@ import org.slf4j.LoggerFactory;
  * the accept loop lives on; nothing is ever granted on an error path.
  */
 public final class EdgeServers implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(EdgeServers.class);
 
   private final EventLoopGroup group;
   private final Channel policy;
@@ -137,15 +135,15 @@ public final class EdgeServers implements AutoCloseable {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      LOG.warn(
-          "policy client {}: {}; closing without a reply",
-          ctx.channel().remoteAddress(),
-          cause.getMessage());
-      ctx.close();
+      if (ctx.channel().isOpen()) {
+        meters.malformed(ctx.channel().remoteAddress(), cause.getMessage() + "; closing, no reply");
+        ctx.close();
+      }
     }
   }
 
   static final class SocketmapHandler extends SimpleChannelInboundHandler<String> {
+    private static final AttributeKey<Boolean> REFUSED = AttributeKey.valueOf("refused");
     private final EdgeProtocols protocols;
     private final EdgeProtocols.Meters meters;
 
@@ -168,8 +166,11 @@ public final class EdgeServers implements AutoCloseable {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      LOG.warn("socketmap client {}: {}", ctx.channel().remoteAddress(), cause.getMessage());
+      if (!ctx.channel().isOpen() || ctx.channel().attr(REFUSED).getAndSet(Boolean.TRUE) != null) {
+        return; // the decoder failing again on what it holds as the connection closes
+      }
       String reason = cause.getMessage() == null ? "malformed request" : cause.getMessage();
+      meters.malformed(ctx.channel().remoteAddress(), reason);
       ctx.writeAndFlush(NetstringCodec.encode("PERM " + reason.replace(',', ';')))
           .addListener(ChannelFutureListener.CLOSE);
     }

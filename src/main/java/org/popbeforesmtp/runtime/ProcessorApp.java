@@ -91,7 +91,7 @@ public final class ProcessorApp implements AutoCloseable {
 
   /** Provisions topics, binds the HTTP API and starts Kafka Streams (returns before RUNNING). */
   public static ProcessorApp start(ProcessorConfig config) {
-    long started = System.nanoTime();
+    long startedAt = System.nanoTime();
     SchemaRegistryClient registry = config.registry().newClient();
     GrantSerdes serdes = GrantSerdes.of(registry, config.registry().autoRegister());
     int partitions;
@@ -104,6 +104,11 @@ public final class ProcessorApp implements AutoCloseable {
     LOG.info("grant topology:\n{}", topology.describe());
 
     Javalin http = Javalin.create(c -> c.showJavalinBanner = false);
+    // health answers from the moment the port opens: 503 until the app exists (never a 404,
+    // which orchestrators and scripts read as "no such endpoint")
+    AtomicReference<ProcessorApp> started = new AtomicReference<>();
+    http.get("/health/live", ctx -> health(ctx, started.get() == null || started.get().live()));
+    http.get("/health/ready", ctx -> health(ctx, started.get() != null && started.get().ready()));
     http.start(config.httpHost(), config.httpPort());
     HostInfo self = new HostInfo(config.advertisedHost(), http.port());
 
@@ -120,7 +125,8 @@ public final class ProcessorApp implements AutoCloseable {
     KafkaStreams streams = new KafkaStreams(topology, props);
     PrometheusMeterRegistry metrics = Metrics.serve(http);
     ProcessorApp app = new ProcessorApp(config, streams, http, registry, metrics, self);
-    app.wire(started);
+    app.wire(startedAt);
+    started.set(app);
     streams.start();
     return app;
   }
@@ -187,10 +193,14 @@ public final class ProcessorApp implements AutoCloseable {
         "/v1/logins/{ip}",
         ctx -> answer(ctx, queries.history(ctx.pathParam("ip"), forwarded(ctx))));
     http.post("/v1/revocations", this::revoke);
-    http.get("/health/live", ctx -> health(ctx, failure.get() == null && !closed));
-    http.get(
-        "/health/ready",
-        ctx -> health(ctx, streams.state() == KafkaStreams.State.RUNNING && failure.get() == null));
+  }
+
+  private boolean live() {
+    return failure.get() == null && !closed;
+  }
+
+  private boolean ready() {
+    return streams.state() == KafkaStreams.State.RUNNING && failure.get() == null;
   }
 
   private static void answer(Context ctx, GrantQueries.Answer answer) {

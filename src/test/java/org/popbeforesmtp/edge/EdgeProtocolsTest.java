@@ -119,6 +119,9 @@ class EdgeProtocolsTest {
       assertThat(replies(ch)).as(bad.substring(0, Math.min(12, bad.length()))).isEmpty();
       assertThat(ch.isOpen()).as(bad.substring(0, Math.min(12, bad.length()))).isFalse();
     }
+    assertThat(protocols.meters("policy").malformedCount())
+        .as("each refused once (and logged once), not again as the connection closes")
+        .isEqualTo(4);
   }
 
   @Test
@@ -156,6 +159,9 @@ class EdgeProtocolsTest {
     EmbeddedChannel ch = socketmap();
     ch.writeInbound(text("6:grants,"));
     assertThat(replies(ch)).startsWith("34:PERM request is not");
+    assertThat(protocols.meters("socketmap").malformedCount())
+        .as("each refused once (and logged once), not again as the connection closes")
+        .isEqualTo(5);
   }
 
   @Test
