@@ -55,7 +55,7 @@ public final class ImportCommand implements Callable<Integer> {
         long size = Files.size(file);
         LogFollower follower = LogOptions.follower(stateDir, file);
         try (LogShipper shipper =
-            new LogShipper(List.of(follower), log.parser(), publisher, log.serverId)) {
+            new LogShipper(List.of(follower), log.parser(), publisher, log.serverId())) {
           ProgressBar progress =
               new ProgressBar(
                   err, file.getFileName().toString(), "bytes", ProgressBar.onTerminal());

@@ -5,9 +5,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.popbeforesmtp.config.Durations;
+import org.popbeforesmtp.config.TopicUnavailableException;
 import org.popbeforesmtp.ingest.LogFollower;
 import org.popbeforesmtp.ingest.LogShipper;
+import org.popbeforesmtp.ingest.LoginLogParser;
 import org.popbeforesmtp.ingest.LoginPublisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,8 +44,9 @@ public final class TailCommand implements Callable<Integer> {
 
   @Option(
       names = "--state-dir",
-      defaultValue = "/var/lib/pop-before-smtp/tail",
-      description = "Checkpoints (default ${DEFAULT-VALUE}).")
+      description =
+          "Checkpoints (default /var/lib/pop-before-smtp/tail for root or where writable, else"
+              + " ~/.local/state/pop-before-smtp/tail).")
   Path stateDir;
 
   @Option(
@@ -53,18 +58,54 @@ public final class TailCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Duration interval = Durations.parse("--poll-interval", pollInterval);
+    LoginLogParser parser = log.parser();
+    Path checkpoints = stateDir != null ? stateDir : LogOptions.defaultStateDir("tail");
     List<LogFollower> followers = new ArrayList<>();
     boolean stdin = false;
     for (Path file : files) {
       if (file.toString().equals("-")) {
         stdin = true;
       } else {
-        followers.add(LogOptions.follower(stateDir, file));
+        followers.add(LogOptions.follower(checkpoints, file));
       }
     }
+    LOG.info(
+        "tail agent for server {}: {} to {} (checkpoints in {}); counters every minute",
+        log.serverId(),
+        stdin ? "stdin" : followers.stream().map(LogFollower::path).toList(),
+        producer.topic,
+        checkpoints);
+    // SIGTERM/Ctrl-C: stop the loop, then let it close the publisher (flushing what Kafka has not
+    // acknowledged yet) before the JVM goes, rather than interrupting that close
+    Thread main = Thread.currentThread();
+    CountDownLatch closed = new CountDownLatch(1);
+    if (!stdin) {
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    main.interrupt();
+                    try {
+                      closed.await(15, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                      Thread.currentThread().interrupt();
+                    }
+                  },
+                  "tail-shutdown"));
+    }
+    try {
+      return follow(followers, parser, stdin, interval);
+    } finally {
+      closed.countDown();
+    }
+  }
+
+  private int follow(
+      List<LogFollower> followers, LoginLogParser parser, boolean stdin, Duration interval)
+      throws Exception {
     try (LoginPublisher publisher =
             producer.publisher(1, Duration.ofMinutes(1), LoginPublisher.RecordTime.ARRIVAL);
-        LogShipper shipper = new LogShipper(followers, log.parser(), publisher, log.serverId)) {
+        LogShipper shipper = new LogShipper(followers, parser, publisher, log.serverId())) {
       if (stdin) {
         if (!followers.isEmpty()) {
           throw new IllegalArgumentException("read either stdin (-) or files, not both");
@@ -75,8 +116,6 @@ public final class TailCommand implements Callable<Integer> {
             shipper);
         return 0;
       }
-      Thread main = Thread.currentThread();
-      Runtime.getRuntime().addShutdownHook(new Thread(main::interrupt, "tail-shutdown"));
       long lastReport = System.nanoTime();
       while (!Thread.currentThread().isInterrupted()) {
         int read;
@@ -86,7 +125,9 @@ public final class TailCommand implements Callable<Integer> {
           break;
         } catch (Exception e) {
           // Kafka down or slow: nothing was checkpointed, the same lines are retried
-          LOG.warn("could not publish, retrying in 5 s: {}", e.toString());
+          LOG.warn(
+              "could not publish, retrying in 5 s: {}",
+              e instanceof TopicUnavailableException ? e.getMessage() : e.toString());
           read = 0;
           sleep(Duration.ofSeconds(5));
         }
@@ -102,6 +143,13 @@ public final class TailCommand implements Callable<Integer> {
           break;
         }
       }
+      // stopping: the interrupt has done its job; closing must not see it
+      Thread.interrupted();
+      LOG.info(
+          "stopping: {} lines read, {} logins published, {} other lines",
+          shipper.lines(),
+          shipper.logins(),
+          shipper.skipped());
     }
     return 0;
   }

@@ -56,15 +56,10 @@ public record IngestConfig(
     d.put("allowed.networks", "");
     d.put("secret.header", "");
     d.put("secret.value", "");
-    d.put("server.id", hostName());
+    d.put("server.id", Hosts.localName());
     d.put("queue.capacity", "100000");
     d.put("max.unavailable", "5m");
     return Map.copyOf(d);
-  }
-
-  private static String hostName() {
-    String host = System.getenv("HOSTNAME");
-    return host == null || host.isBlank() ? "dovecot" : host;
   }
 
   public static IngestConfig from(ConfigSources sources) {

@@ -1,7 +1,5 @@
 package org.popbeforesmtp.config;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -127,14 +125,7 @@ public record ProcessorConfig(
    * anyway, so they get two ids.
    */
   public static String defaultInstanceId(Path stateDir) {
-    String host = System.getenv("HOSTNAME");
-    if (host == null || host.isBlank()) {
-      try {
-        host = InetAddress.getLocalHost().getHostName();
-      } catch (UnknownHostException e) {
-        host = "localhost";
-      }
-    }
+    String host = Hosts.localName();
     try {
       byte[] digest =
           MessageDigest.getInstance("SHA-256")

@@ -15,6 +15,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Follows a log file like {@code tail -F}: reads complete lines appended since the last poll,
@@ -25,6 +27,7 @@ import java.util.Properties;
  * the follower was down, the rest of {@code <file>.1} is read first.
  */
 public final class LogFollower implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(LogFollower.class);
   private static final int MAX_LINE = 64 * 1024;
   private static final int HEAD_BYTES = 128;
 
@@ -41,6 +44,7 @@ public final class LogFollower implements AutoCloseable {
   private long partialStart;
   private boolean readingRotated;
   private byte[] head = new byte[0];
+  private boolean waiting;
 
   public LogFollower(Path path, Path checkpoint) {
     this.path = path;
@@ -107,19 +111,33 @@ public final class LogFollower implements AutoCloseable {
       long savedOffset = Long.parseLong(saved.getProperty("offset"));
       if (savedInode == current) {
         switchTo(path, current, savedOffset);
-        return true;
+        return opened(path, "its checkpoint");
       }
       Path rotated = path.resolveSibling(path.getFileName() + ".1");
       if (inodeOf(rotated) == savedInode) {
         switchTo(rotated, savedInode, savedOffset);
         readingRotated = true;
-        return true;
+        return opened(rotated, "its checkpoint (rotated since)");
       }
     }
     if (current < 0) {
+      if (!waiting) {
+        waiting = true;
+        LOG.warn("{} does not exist (yet); waiting for it to appear", path);
+      }
       return false;
     }
     switchTo(path, current, 0);
+    return opened(path, saved == null ? "the start (no checkpoint)" : "the start (a new file)");
+  }
+
+  /** Says where reading starts (once per open: at start-up, and after the file reappears). */
+  private boolean opened(Path file, String from) {
+    if (channel == null) {
+      return false;
+    }
+    waiting = false;
+    LOG.info("following {} from offset {}, {}", file, position, from);
     return true;
   }
 
