@@ -59,6 +59,9 @@ public final class StreamsSettings {
     props.put(
         StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
     props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
+    // there are no global tables: this is Kafka 5's behaviour, and it spares a warning at every
+    // start (by name: the setting is deprecated because 5.0 makes it the only behaviour)
+    props.put("processing.exception.handler.global.enabled", true);
     props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, topics.deadLetters());
     props.putAll(overrides);
     return props;

@@ -1,6 +1,9 @@
 package org.popbeforesmtp.runtime;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,7 +44,22 @@ public final class DevStack implements AutoCloseable {
       int edgePort,
       int policyPort,
       int socketmapPort,
-      Map<String, String> grantSettings) {}
+      Map<String, String> grantSettings) {
+
+    /** The fixed ports asked for, by the flag that sets each (0, any free port, is left out). */
+    Map<String, Integer> ports() {
+      Map<String, Integer> ports = new LinkedHashMap<>();
+      ports.put("--kafka-port", kafkaPort);
+      ports.put("--schema-registry-port", registryPort);
+      ports.put("--api-port", apiPort);
+      ports.put("--ingest-port", ingestPort);
+      ports.put("--edge-port", edgePort);
+      ports.put("--policy-port", policyPort);
+      ports.put("--socketmap-port", socketmapPort);
+      ports.values().removeIf(p -> p == 0);
+      return ports;
+    }
+  }
 
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
   private EmbeddedKafka kafka;
@@ -75,10 +93,12 @@ public final class DevStack implements AutoCloseable {
 
   private void startAll(Settings s) throws Exception {
     Path data = s.dataDir().toAbsolutePath();
-    if (s.fresh() && Files.exists(data)) {
+    // first of all: a second dev stack on this directory stops here, before it touches anything
+    push(DataDirLock.acquire(data));
+    requireFree(s.ports());
+    if (s.fresh()) {
       delete(data);
     }
-    Files.createDirectories(data);
     kafka = push(EmbeddedKafka.start(data.resolve("kafka"), s.kafkaPort(), Map.of()));
     registry =
         push(DevSchemaRegistry.start(data.resolve("registry"), "127.0.0.1", s.registryPort()));
@@ -184,9 +204,34 @@ public final class DevStack implements AutoCloseable {
     }
   }
 
+  /** Refuses, naming the flag, a port something else already listens on (on loopback). */
+  private static void requireFree(Map<String, Integer> ports) {
+    ports.forEach(
+        (flag, port) -> {
+          try (ServerSocket probe = new ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+          } catch (IOException e) {
+            throw new IllegalArgumentException(
+                "port "
+                    + port
+                    + " ("
+                    + flag
+                    + ") is in use on 127.0.0.1: stop what listens there (another dev?), or give "
+                    + flag
+                    + " 0 for any free port");
+          }
+        });
+  }
+
+  /** Deletes what {@code dir} holds but the lock this stack holds on it. */
   private static void delete(Path dir) throws IOException {
+    Path lock = dir.resolve(DataDirLock.FILE);
     try (Stream<Path> paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      paths
+          .sorted(Comparator.reverseOrder())
+          .filter(p -> !p.equals(lock) && !p.equals(dir))
+          .forEach(p -> p.toFile().delete());
     }
   }
 }
