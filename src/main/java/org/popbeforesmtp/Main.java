@@ -1,5 +1,6 @@
 package org.popbeforesmtp;
 
+import org.popbeforesmtp.cli.LogLevels;
 import org.popbeforesmtp.cli.RootCommand;
 
 /** Entry point of {@code pop-before-smtp.jar}. */
@@ -7,6 +8,11 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
+    // before the first logger exists: levels come from --verbose and PBS_LOG_LEVEL
+    String problem = LogLevels.apply(args, System.getenv());
+    if (problem != null) {
+      System.err.println("warning: " + problem);
+    }
     System.exit(RootCommand.newCommandLine().execute(args));
   }
 }

@@ -6,9 +6,13 @@ import java.io.UncheckedIOException;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.popbeforesmtp.config.TopicUnavailableException;
+import org.popbeforesmtp.runtime.TopicProvisioner;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
 /** The {@code pop-before-smtp} command; each capability is a subcommand. */
@@ -36,23 +40,52 @@ import picocli.CommandLine.Spec;
 public final class RootCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
+  @Option(
+      names = LogLevels.VERBOSE,
+      scope = ScopeType.INHERIT,
+      description =
+          "More detail: debug lines of this program, the Kafka clients' info lines, and stack"
+              + " traces with errors. PBS_LOG_LEVEL=debug|info|warn|error sets this program's"
+              + " level alone.")
+  boolean verbose;
+
   /** The command line with every subcommand, as {@code Main} runs it. */
   public static CommandLine newCommandLine() {
     CommandLine cli = new CommandLine(new RootCommand()).setCaseInsensitiveEnumValuesAllowed(true);
-    // a bad setting (IllegalArgumentException from config validation) is a usage error: exit 2
+    // one line that says what is wrong, no stack trace unless --verbose: a bad setting
+    // (IllegalArgumentException from validation) is a usage error, exit 2; what stands in the way
+    // at run time (Kafka unreachable, a topic missing or misconfigured, anything else) exit 1
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
+          boolean verbose = verbose(parseResult);
+          if (verbose) {
+            e.printStackTrace(commandLine.getErr());
+          }
           if (e instanceof IllegalArgumentException) {
             commandLine.getErr().println("error: " + e.getMessage());
             return CommandLine.ExitCode.USAGE;
           }
-          if (e instanceof TopicUnavailableException) {
+          if (e instanceof TopicUnavailableException
+              || e instanceof TopicProvisioner.TopicConfigException) {
             commandLine.getErr().println("error: " + e.getMessage());
             return CommandLine.ExitCode.SOFTWARE;
           }
-          throw e;
+          commandLine
+              .getErr()
+              .println(
+                  "error: " + e + (verbose ? "" : " (run with --verbose for where it came from)"));
+          return CommandLine.ExitCode.SOFTWARE;
         });
     return cli;
+  }
+
+  private static boolean verbose(ParseResult result) {
+    for (ParseResult r = result; r != null; r = r.subcommand()) {
+      if (r.hasMatchedOption(LogLevels.VERBOSE)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override

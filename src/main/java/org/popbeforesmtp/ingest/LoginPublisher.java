@@ -201,10 +201,20 @@ public final class LoginPublisher implements AutoCloseable {
   }
 
   private void drain() {
-    while (running && !topicSeen) {
-      awaitTopic(Duration.ofMinutes(1));
-    }
-    while (topicSeen && (running || !queue.isEmpty())) {
+    while (running || !queue.isEmpty()) {
+      if (!topicSeen) {
+        // the topic is confirmed once, when there is something to send (the one-shot commands
+        // never submit: they ask for nothing here); events wait in the queue meanwhile
+        if (!running) {
+          return; // closing before the topic appeared: close() reports what is still queued
+        }
+        if (queue.isEmpty()) {
+          sleep(100);
+        } else {
+          awaitTopic(Duration.ofMinutes(1));
+        }
+        continue;
+      }
       LoginEvent event;
       try {
         event = queue.poll(100, TimeUnit.MILLISECONDS);
@@ -265,7 +275,8 @@ public final class LoginPublisher implements AutoCloseable {
     long deadline = System.nanoTime() + max.toNanos();
     long nextLog = 0;
     String problem = "closed while waiting for topic " + topic;
-    try (Admin admin = Admin.create(adminProps)) {
+    Admin admin = Admin.create(adminProps);
+    try {
       while (running) {
         try {
           admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS);
@@ -296,6 +307,17 @@ public final class LoginPublisher implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return "interrupted while waiting for topic " + topic;
+    } finally {
+      // requests still out to an unreachable cluster are dropped, not awaited
+      admin.close(Duration.ZERO);
+    }
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

@@ -34,6 +34,7 @@ import org.apache.kafka.streams.state.HostInfo;
 import org.popbeforesmtp.avro.Revocation;
 import org.popbeforesmtp.config.ProcessorConfig;
 import org.popbeforesmtp.config.StreamsSettings;
+import org.popbeforesmtp.config.TopicUnavailableException;
 import org.popbeforesmtp.grants.GrantRules;
 import org.popbeforesmtp.grants.GrantSerdes;
 import org.popbeforesmtp.grants.GrantTopology;
@@ -94,23 +95,28 @@ public final class ProcessorApp implements AutoCloseable {
     long startedAt = System.nanoTime();
     SchemaRegistryClient registry = config.registry().newClient();
     GrantSerdes serdes = GrantSerdes.of(registry, config.registry().autoRegister());
-    int partitions;
-    try (Admin admin = Admin.create(clientProps(config))) {
-      partitions =
-          TopicProvisioner.ensure(
-              admin, config.topics(), config.partitions(), config.replicationFactor());
-    }
-    Topology topology = GrantTopology.build(config.topics(), serdes, config.policy(), partitions);
-    LOG.info("grant topology:\n{}", topology.describe());
-
     Javalin http = Javalin.create(c -> c.showJavalinBanner = false);
     // health answers from the moment the port opens: 503 until the app exists (never a 404,
-    // which orchestrators and scripts read as "no such endpoint")
+    // which orchestrators and scripts read as "no such endpoint"), also while Kafka is unreachable
     AtomicReference<ProcessorApp> started = new AtomicReference<>();
     http.get("/health/live", ctx -> health(ctx, started.get() == null || started.get().live()));
     http.get("/health/ready", ctx -> health(ctx, started.get() != null && started.get().ready()));
     http.start(config.httpHost(), config.httpPort());
     HostInfo self = new HostInfo(config.advertisedHost(), http.port());
+    int partitions;
+    try {
+      partitions = provision(config);
+    } catch (RuntimeException e) {
+      boolean interrupted = Thread.interrupted(); // a stop while waiting: the server still stops
+      http.stop();
+      registry.close();
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+      throw e;
+    }
+    Topology topology = GrantTopology.build(config.topics(), serdes, config.policy(), partitions);
+    LOG.info("grant topology:\n{}", topology.describe());
 
     Map<String, Object> overrides = new HashMap<>(config.kafka());
     overrides.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
@@ -129,6 +135,43 @@ public final class ProcessorApp implements AutoCloseable {
     started.set(app);
     streams.start();
     return app;
+  }
+
+  /**
+   * Provisions the topics, waiting for Kafka as long as it does not answer (one line a minute says
+   * so, and one when it answers again); any other problem (a misconfigured topic, no right to
+   * create one) fails at once.
+   *
+   * @return the partition count of the logins topic
+   */
+  private static int provision(ProcessorConfig config) {
+    long nextLog = 0;
+    boolean waited = false;
+    try (Admin admin = Admin.create(clientProps(config))) {
+      while (true) {
+        try {
+          int partitions =
+              TopicProvisioner.ensure(
+                  admin, config.topics(), config.partitions(), config.replicationFactor());
+          if (waited) {
+            LOG.info("Kafka at {} answers again", config.bootstrapServers());
+          }
+          return partitions;
+        } catch (TopicUnavailableException e) {
+          waited = true;
+          if (System.nanoTime() >= nextLog) {
+            LOG.warn("waiting for Kafka at {}: {}", config.bootstrapServers(), e.getMessage());
+            nextLog = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+          }
+          try {
+            Thread.sleep(2000);
+          } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for Kafka", interrupted);
+          }
+        }
+      }
+    }
   }
 
   private void wire(long started) {

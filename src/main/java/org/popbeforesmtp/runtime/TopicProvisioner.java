@@ -23,6 +23,7 @@ import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.popbeforesmtp.config.TopicUnavailableException;
 import org.popbeforesmtp.config.Topics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -98,7 +99,7 @@ public final class TopicProvisioner {
   public static int ensure(Admin admin, Topics topics, int partitions, int replicationFactor) {
     Map<String, Map<String, String>> wanted = wanted(topics);
     try {
-      Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+      Set<String> existing = listTopics(admin);
       List<NewTopic> create = new ArrayList<>();
       for (var entry : wanted.entrySet()) {
         if (!existing.contains(entry.getKey())) {
@@ -157,7 +158,7 @@ public final class TopicProvisioner {
   public static List<String> check(Admin admin, Topics topics, Consumer<String> out) {
     Map<String, Map<String, String>> wanted = wanted(topics);
     try {
-      Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+      Set<String> existing = listTopics(admin);
       List<String> present = wanted.keySet().stream().filter(existing::contains).toList();
       Map<String, TopicDescription> described =
           admin.describeTopics(present).allTopicNames().get(30, TimeUnit.SECONDS);
@@ -199,6 +200,25 @@ public final class TopicProvisioner {
               + ": "
               + (e.getCause() == null ? e : e.getCause()),
           e);
+    }
+  }
+
+  /**
+   * The cluster's topic names; a cluster that does not answer within 10 s is a {@link
+   * TopicUnavailableException} that names the bootstrap servers (servers retry on it).
+   */
+  private static Set<String> listTopics(Admin admin)
+      throws InterruptedException, ExecutionException {
+    try {
+      return admin.listTopics().names().get(10, TimeUnit.SECONDS);
+    } catch (TimeoutException | ExecutionException e) {
+      if (e instanceof ExecutionException
+          && !(e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException)) {
+        throw (ExecutionException) e;
+      }
+      throw new TopicUnavailableException(
+          "cannot reach Kafka (no answer in 10 s): check bootstrap.servers and that the brokers"
+              + " run");
     }
   }
 
