@@ -13,7 +13,6 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.apache.kafka.streams.KafkaStreams;
 import org.popbeforesmtp.config.ConfigSources;
 import org.popbeforesmtp.config.EdgeConfig;
 import org.popbeforesmtp.config.IngestConfig;
@@ -158,7 +157,7 @@ public final class DevStack implements AutoCloseable {
                         Map.of()))));
 
     long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-    while (processor.streams().state() != KafkaStreams.State.RUNNING || !edge.cache().isReady()) {
+    while (!processor.isReady() || !edge.cache().isReady()) {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException("the dev stack did not become ready within 2 minutes");
       }

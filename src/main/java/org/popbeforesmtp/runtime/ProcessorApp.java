@@ -13,10 +13,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -24,12 +27,14 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.apache.kafka.streams.processor.StateRestoreListener;
 import org.apache.kafka.streams.state.HostInfo;
 import org.popbeforesmtp.avro.Revocation;
 import org.popbeforesmtp.config.ProcessorConfig;
@@ -73,6 +78,8 @@ public final class ProcessorApp implements AutoCloseable {
   private final CountDownLatch terminated = new CountDownLatch(1);
   private final AtomicReference<Throwable> failure = new AtomicReference<>();
   private boolean closed;
+  private final Set<TopicPartition> restoring = ConcurrentHashMap.newKeySet();
+  private final AtomicBoolean announced = new AtomicBoolean();
   private KafkaProducer<String, Revocation> revocationProducer;
 
   private ProcessorApp(
@@ -100,7 +107,7 @@ public final class ProcessorApp implements AutoCloseable {
     // which orchestrators and scripts read as "no such endpoint"), also while Kafka is unreachable
     AtomicReference<ProcessorApp> started = new AtomicReference<>();
     http.get("/health/live", ctx -> health(ctx, started.get() == null || started.get().live()));
-    http.get("/health/ready", ctx -> health(ctx, started.get() != null && started.get().ready()));
+    http.get("/health/ready", ctx -> health(ctx, started.get() != null && started.get().isReady()));
     http.start(config.httpHost(), config.httpPort());
     HostInfo self = new HostInfo(config.advertisedHost(), http.port());
     int partitions;
@@ -183,12 +190,38 @@ public final class ProcessorApp implements AutoCloseable {
     streams.setStateListener(
         (now, before) -> {
           LOG.info("grant processor state {} -> {}", before, now);
-          if (now == KafkaStreams.State.RUNNING && before == KafkaStreams.State.REBALANCING) {
-            LOG.info(
-                "grant processor ready after {} ms", (System.nanoTime() - started) / 1_000_000);
+          if (now == KafkaStreams.State.RUNNING) {
+            announceReady(started);
+          } else {
+            announced.set(false);
           }
           if (now == KafkaStreams.State.ERROR) {
             fail(new IllegalStateException("Kafka Streams entered the ERROR state"));
+          }
+        });
+    // RUNNING comes before the tasks' stores are restored (Streams restores in the background):
+    // until they are, a task answers nothing and processes nothing, so this instance is not ready
+    streams.setGlobalStateRestoreListener(
+        new StateRestoreListener() {
+          @Override
+          public void onRestoreStart(TopicPartition changelog, String store, long from, long to) {
+            restoring.add(changelog);
+          }
+
+          @Override
+          public void onBatchRestored(
+              TopicPartition changelog, String store, long batchEnd, long restored) {}
+
+          @Override
+          public void onRestoreEnd(TopicPartition changelog, String store, long restored) {
+            restoring.remove(changelog);
+            announceReady(started);
+          }
+
+          @Override
+          public void onRestoreSuspended(TopicPartition changelog, String store, long restored) {
+            restoring.remove(changelog);
+            announceReady(started);
           }
         });
     new KafkaStreamsMetrics(streams).bindTo(metrics);
@@ -242,8 +275,21 @@ public final class ProcessorApp implements AutoCloseable {
     return failure.get() == null && !closed;
   }
 
-  private boolean ready() {
-    return streams.state() == KafkaStreams.State.RUNNING && failure.get() == null;
+  /**
+   * Ready: running, every active task's stores restored (an instance restarted after a crash
+   * restores them after it reports RUNNING), no fatal error.
+   */
+  public boolean isReady() {
+    return streams.state() == KafkaStreams.State.RUNNING
+        && restoring.isEmpty()
+        && failure.get() == null;
+  }
+
+  /** Logs, once per time it becomes ready, how long that took since start. */
+  private void announceReady(long started) {
+    if (isReady() && announced.compareAndSet(false, true)) {
+      LOG.info("grant processor ready after {} ms", (System.nanoTime() - started) / 1_000_000);
+    }
   }
 
   private static void answer(Context ctx, GrantQueries.Answer answer) {
