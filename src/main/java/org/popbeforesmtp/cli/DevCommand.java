@@ -39,8 +39,9 @@ public final class DevCommand implements Callable<Integer> {
 
   @Option(
       names = "--data-dir",
-      defaultValue = "pop-before-smtp-dev",
-      description = "Broker data, schemas and state (default ${DEFAULT-VALUE}).")
+      description =
+          "Broker data, schemas and state (default pop-before-smtp-dev; with --demo,"
+              + " pop-before-smtp-demo, so the demo's settings never meet a dev stack's data).")
   Path dataDir;
 
   @Option(names = "--fresh", description = "Delete the data directory first.")
@@ -113,6 +114,9 @@ public final class DevCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
+    if (dataDir == null) {
+      dataDir = Path.of(demo ? "pop-before-smtp-demo" : "pop-before-smtp-dev");
+    }
     out.println("starting the dev stack (data in " + dataDir.toAbsolutePath() + ")...");
     out.flush();
     Map<String, String> grants = new LinkedHashMap<>();
@@ -147,9 +151,13 @@ public final class DevCommand implements Callable<Integer> {
             + demoUsers
             + " users, "
             + demoRate
-            + " logins/s; shared NAT "
+            + " logins/s; ttl "
+            + grants.get("ttl")
+            + "; shared NAT "
             + DemoFleet.SHARED_NAT
-            + " (more than 5 users in a TTL: no grant)");
+            + " (more than "
+            + grants.get("max.users.per.key")
+            + " users in a TTL: no grant)");
     out.flush();
     boolean terminal = ProgressBar.onTerminal();
     long[] lines = {0};
