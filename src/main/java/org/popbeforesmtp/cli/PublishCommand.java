@@ -55,9 +55,11 @@ public final class PublishCommand implements Callable<Integer> {
   Outcome outcome;
 
   @Option(
-      names = "--server",
+      names = {"--server-id", "--server"},
       defaultValue = "cli",
-      description = "Server id (default ${DEFAULT-VALUE}).")
+      description =
+          "Id of the server the login happened on, as tail and import call it (default"
+              + " ${DEFAULT-VALUE}; --server is the older name).")
   String server;
 
   @Option(
