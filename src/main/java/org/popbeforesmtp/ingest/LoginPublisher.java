@@ -67,6 +67,9 @@ public final class LoginPublisher implements AutoCloseable {
   private volatile long lastSuccess = System.currentTimeMillis();
   private final Properties adminProps;
   private volatile boolean topicSeen;
+  private static final long SILENCE_NANOS = TimeUnit.SECONDS.toNanos(10);
+  private long nextSilenceLog;
+  private boolean silent;
 
   /**
    * @param clientProps Kafka producer settings (bootstrap.servers, security); ours win for
@@ -222,6 +225,7 @@ public final class LoginPublisher implements AutoCloseable {
         Thread.currentThread().interrupt();
         return;
       }
+      watchKafka();
       if (event == null) {
         continue;
       }
@@ -310,6 +314,34 @@ public final class LoginPublisher implements AutoCloseable {
     } finally {
       // requests still out to an unreachable cluster are dropped, not awaited
       admin.close(Duration.ZERO);
+    }
+  }
+
+  /**
+   * Says plainly when Kafka stops taking events (events waiting and no acknowledgement for {@link
+   * #SILENCE_NANOS}), once a minute while it lasts, and when it takes them again.
+   */
+  private void watchKafka() {
+    long waiting = submitted.get() - published.get() - failed.get() - rejected.get();
+    long now = System.nanoTime();
+    long silentMs = System.currentTimeMillis() - lastSuccess;
+    if (waiting > 0 && silentMs * 1_000_000 > SILENCE_NANOS) {
+      if (now >= nextSilenceLog) {
+        LOG.warn(
+            "Kafka at {} has acknowledged nothing for {} s; {} events waiting (queue holds {} of"
+                + " {}): check the brokers",
+            adminProps.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG),
+            silentMs / 1000,
+            waiting,
+            queue.size(),
+            queue.size() + queue.remainingCapacity());
+        nextSilenceLog = now + TimeUnit.MINUTES.toNanos(1);
+        silent = true;
+      }
+    } else if (silent && silentMs * 1_000_000 <= SILENCE_NANOS) {
+      LOG.info("Kafka takes events again ({} waiting)", waiting);
+      silent = false;
+      nextSilenceLog = 0;
     }
   }
 
