@@ -8,12 +8,12 @@ import java.util.Map;
  * Log levels from the command line and the environment, set before the first logger exists: {@code
  * PBS_LOG_LEVEL} (trace, debug, info, warn, error) for this program's own lines, and {@code
  * --verbose} for debug lines of this program and the Kafka clients' info lines. The defaults (info
- * for this program, warn for Kafka) keep an operator's log readable.
+ * for this program, warn for Kafka, none of the clients' connection warnings: every command says
+ * itself, once a minute, that it cannot reach Kafka) keep an operator's log readable.
  */
 public final class LogLevels {
   static final String VERBOSE = "--verbose";
   private static final List<String> LEVELS = List.of("trace", "debug", "info", "warn", "error");
-  private static final List<String> ONE_SHOT = List.of("publish", "import", "audit", "topics");
 
   private LogLevels() {}
 
@@ -36,11 +36,9 @@ public final class LogLevels {
     if (List.of(args).contains(VERBOSE)) {
       System.setProperty("org.slf4j.simpleLogger.log.org.popbeforesmtp", "debug");
       System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "info");
-    } else if (args.length > 0 && ONE_SHOT.contains(args[0])) {
-      // a one-shot command ends with one line that says Kafka cannot be reached: the clients'
-      // own "connection could not be established" warning every second until then adds nothing
+      // the connection warnings every command leaves out by default (each says it itself)
       System.setProperty(
-          "org.slf4j.simpleLogger.log.org.apache.kafka.clients.NetworkClient", "error");
+          "org.slf4j.simpleLogger.log.org.apache.kafka.clients.NetworkClient", "info");
     }
     return problem;
   }

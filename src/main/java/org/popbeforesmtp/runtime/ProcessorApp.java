@@ -17,6 +17,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -80,6 +82,16 @@ public final class ProcessorApp implements AutoCloseable {
   private boolean closed;
   private final Set<TopicPartition> restoring = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean announced = new AtomicBoolean();
+  private final ScheduledExecutorService watcher =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "kafka-watch");
+            t.setDaemon(true);
+            return t;
+          });
+  private Admin watchAdmin;
+  private volatile long kafkaLostSince;
+  private long nextKafkaLog;
   private KafkaProducer<String, Revocation> revocationProducer;
 
   private ProcessorApp(
@@ -199,6 +211,7 @@ public final class ProcessorApp implements AutoCloseable {
             fail(new IllegalStateException("Kafka Streams entered the ERROR state"));
           }
         });
+    watcher.scheduleWithFixedDelay(this::watchKafka, 15, 15, TimeUnit.SECONDS);
     // RUNNING comes before the tasks' stores are restored (Streams restores in the background):
     // until they are, a task answers nothing and processes nothing, so this instance is not ready
     streams.setGlobalStateRestoreListener(
@@ -252,6 +265,9 @@ public final class ProcessorApp implements AutoCloseable {
             streams,
             s -> maxStreamsMetric(s, "expiry-lag-max"))
         .description("longest delay between a grant's expiresAt and its tombstone (recent window)")
+        .register(metrics);
+    Gauge.builder("pop_before_smtp_kafka_reachable", this, a -> a.kafkaLostSince == 0 ? 1 : 0)
+        .description("0 while the last cluster description (every 15 s) failed")
         .register(metrics);
     Gauge.builder("pop_before_smtp_grants_live", this, ProcessorApp::liveGrants)
         .description("grants currently published by this instance's active tasks")
@@ -416,6 +432,41 @@ public final class ProcessorApp implements AutoCloseable {
     return max;
   }
 
+  /**
+   * Says plainly when this instance cannot reach Kafka (the clients' own connection warnings are
+   * off by default): a cluster description every 15 s, a line when it first fails and once a minute
+   * while it does, and one when Kafka answers again; {@code pop_before_smtp_kafka_reachable}
+   * follows it. Published grants stay with the edges meanwhile; new logins wait in Kafka.
+   */
+  private void watchKafka() {
+    try {
+      if (watchAdmin == null) {
+        watchAdmin = Admin.create(clientProps(config));
+      }
+      watchAdmin.describeCluster().nodes().get(5, TimeUnit.SECONDS);
+      if (kafkaLostSince != 0) {
+        LOG.info("Kafka at {} answers again", config.bootstrapServers());
+      }
+      kafkaLostSince = 0;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException | RuntimeException e) {
+      long now = System.nanoTime();
+      if (kafkaLostSince == 0) {
+        kafkaLostSince = now;
+        nextKafkaLog = now;
+      }
+      if (now >= nextKafkaLog) {
+        LOG.warn(
+            "cannot reach Kafka at {} (for {} s): edges keep answering from the grants they hold;"
+                + " logins wait in Kafka",
+            config.bootstrapServers(),
+            TimeUnit.NANOSECONDS.toSeconds(now - kafkaLostSince));
+        nextKafkaLog = now + TimeUnit.MINUTES.toNanos(1);
+      }
+    }
+  }
+
   private double liveGrants() {
     return sumStreamsMetric(streams, "grants-live");
   }
@@ -466,6 +517,10 @@ public final class ProcessorApp implements AutoCloseable {
       if (revocationProducer != null) {
         revocationProducer.close(Duration.ofSeconds(5));
       }
+    }
+    watcher.shutdownNow();
+    if (watchAdmin != null) {
+      watchAdmin.close(Duration.ZERO);
     }
     metrics.close();
     registry.close();

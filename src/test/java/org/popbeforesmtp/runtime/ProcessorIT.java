@@ -210,6 +210,39 @@ class ProcessorIT {
   }
 
   @Test
+  void shouldSayWhenItLosesKafkaAndWhenKafkaAnswersAgain() throws Exception {
+    EmbeddedKafka broker = EmbeddedKafka.start(dir.resolve("kafka"), Map.of());
+    try (ProcessorFixture f = new ProcessorFixture();
+        ProcessorApp app =
+            ProcessorApp.start(
+                f.config(
+                    dir.resolve("state"),
+                    Map.of("bootstrap.servers", broker.bootstrapServers(), "partitions", "1")))) {
+      await().atMost(Duration.ofSeconds(60)).until(app::isReady);
+      assertThat(f.get(app.httpPort(), "/metrics").body())
+          .contains("pop_before_smtp_kafka_reachable 1.0");
+      broker.close();
+      await()
+          .atMost(Duration.ofSeconds(40))
+          .until(
+              () ->
+                  f.get(app.httpPort(), "/metrics")
+                      .body()
+                      .contains("pop_before_smtp_kafka_reachable 0.0"));
+      broker = broker.restart();
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () ->
+                  f.get(app.httpPort(), "/metrics")
+                      .body()
+                      .contains("pop_before_smtp_kafka_reachable 1.0"));
+    } finally {
+      broker.close();
+    }
+  }
+
+  @Test
   void shouldPublishOneRecordPerKeyPerCommitInterval() throws Exception {
     try (ProcessorFixture f = new ProcessorFixture()) {
       Instant t = Instant.now();
