@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import org.apache.kafka.common.errors.SerializationException;
 import org.popbeforesmtp.config.TopicUnavailableException;
 import org.popbeforesmtp.runtime.TopicProvisioner;
 import picocli.CommandLine;
@@ -66,7 +67,8 @@ public final class RootCommand implements Callable<Integer> {
             return CommandLine.ExitCode.USAGE;
           }
           if (e instanceof TopicUnavailableException
-              || e instanceof TopicProvisioner.TopicConfigException) {
+              || e instanceof TopicProvisioner.TopicConfigException
+              || e instanceof SerializationException) {
             commandLine.getErr().println("error: " + e.getMessage());
             return CommandLine.ExitCode.SOFTWARE;
           }

@@ -70,7 +70,13 @@ public final class AvroSerializer<T extends SpecificRecord> implements Serialize
               subject, s -> autoRegister ? registry.register(s, schema) : registry.idOf(s, schema));
     } catch (SchemaRegistryException e) {
       throw new SerializationException(
-          "cannot get a schema id for " + schema.getFullName() + " on topic " + topic, e);
+          "cannot get a schema id for "
+              + schema.getFullName()
+              + " on topic "
+              + topic
+              + ": "
+              + e.getMessage(),
+          e);
     }
     ByteArrayOutputStream out = new ByteArrayOutputStream(128);
     out.write(MAGIC_BYTE);
