@@ -73,7 +73,9 @@ public final class AuditCommand implements Callable<Integer> {
         description = "table, json, jsonl or csv (default ${DEFAULT-VALUE}).")
     AuditOutput.Format format;
 
-    @Option(names = "--output", description = "Write to this file instead of standard output.")
+    @Option(
+        names = "--output",
+        description = "Write to this file instead of standard output (default: standard output).")
     Path output;
 
     @Option(
@@ -109,7 +111,9 @@ public final class AuditCommand implements Callable<Integer> {
 
     @Option(
         names = "--from",
-        description = "Start of the range: ISO-8601 (2026-11-26T03:00:00Z) or relative (-2h).")
+        description =
+            "Start of the range: ISO-8601 (2026-11-26T03:00:00Z) or relative (-2h) (default: a"
+                + " TTL before --at, else the oldest login kept).")
     String from;
 
     @Option(names = "--to", description = "End of the range (default: now).")
@@ -270,7 +274,11 @@ public final class AuditCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "IP|PREFIX", description = "e.g. 198.51.100.23")
     String target;
 
-    @Option(names = "--at", description = "Was it allowed at this instant, and why?")
+    @Option(
+        names = "--at",
+        description =
+            "Was it allowed at this instant, and why? ISO-8601, relative (-5m) or now (default:"
+                + " no verdict, every interval of the range).")
     String at;
 
     @Override

@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
  * --kafka}.
  */
 final class ClusterOptions {
-  @Option(names = "--config", description = "Properties file with settings.")
+  @Option(names = "--config", description = "Properties file with settings (default: none).")
   Path configFile;
 
   @Option(names = "--bootstrap-servers", description = "Kafka brokers (required).")

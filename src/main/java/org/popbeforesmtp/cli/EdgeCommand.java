@@ -50,7 +50,7 @@ public final class EdgeCommand implements Callable<Integer> {
 
   @Option(
       names = "--socketmap-temp-when-not-ready",
-      description = "Answer TEMP instead of NOTFOUND while the cache loads.")
+      description = "Answer TEMP instead of NOTFOUND while the cache loads (default false).")
   String tempWhenNotReady;
 
   @Option(

@@ -26,7 +26,9 @@ final class GrantOptions {
       description = "Grant per IPv6 prefix of this length (default 128; 64 for /64 grants).")
   String ipv6Prefix;
 
-  @Option(names = "--never-grant", description = "CIDRs whose logins never grant, comma-separated.")
+  @Option(
+      names = "--never-grant",
+      description = "CIDRs whose logins never grant, comma-separated (default: none).")
   String neverGrant;
 
   @Option(

@@ -34,13 +34,19 @@ public final class IngestCommand implements Callable<Integer> {
   @Option(names = "--http-port", description = "HTTP port (default 8081).")
   String httpPort;
 
-  @Option(names = "--allowed-networks", description = "CIDRs allowed besides loopback.")
+  @Option(
+      names = "--allowed-networks",
+      description = "CIDRs allowed besides loopback (default: none, loopback only).")
   String allowedNetworks;
 
-  @Option(names = "--secret-header", description = "Required shared-secret header name.")
+  @Option(
+      names = "--secret-header",
+      description = "Name of a shared-secret header every request must carry (default: none).")
   String secretHeader;
 
-  @Option(names = "--secret-value", description = "Its value (better: PBS_SECRET_VALUE).")
+  @Option(
+      names = "--secret-value",
+      description = "Its value (default: none; better given as PBS_SECRET_VALUE).")
   String secretValue;
 
   @Option(names = "--server-id", description = "Server id of the events (default $HOSTNAME).")

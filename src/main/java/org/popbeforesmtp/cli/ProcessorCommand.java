@@ -36,7 +36,9 @@ public final class ProcessorCommand implements Callable<Integer> {
       description = "Streams application id (default pop-before-smtp-processor).")
   String applicationId;
 
-  @Option(names = "--state-dir", description = "Local state directory.")
+  @Option(
+      names = "--state-dir",
+      description = "Local state directory (default $TMPDIR/pop-before-smtp-state).")
   String stateDir;
 
   @Mixin GrantOptions grant = new GrantOptions();

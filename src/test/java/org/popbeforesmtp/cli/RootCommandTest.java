@@ -4,8 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
 
 class RootCommandTest {
   private final StringWriter out = new StringWriter();
@@ -34,5 +38,27 @@ class RootCommandTest {
   void shouldExitTwoOnAnUnknownOption() {
     assertThat(run("--no-such-option")).isEqualTo(2);
     assertThat(err.toString()).contains("--no-such-option");
+  }
+
+  @Test
+  void everyOptionSaysItsDefaultOrThatItIsRequired() {
+    List<String> silent = new ArrayList<>();
+    collectSilent(RootCommand.newCommandLine(), silent);
+    assertThat(silent).as("options whose --help says neither a default nor required").isEmpty();
+  }
+
+  private static void collectSilent(CommandLine cli, List<String> silent) {
+    for (OptionSpec o : cli.getCommandSpec().options()) {
+      String d = String.join(" ", o.description()).toLowerCase(Locale.ROOT);
+      boolean flag = o.typeInfo().isBoolean() || o.usageHelp() || o.versionHelp();
+      if (!flag
+          && !o.required()
+          && !d.contains("default")
+          && !d.contains("required")
+          && !d.contains("repeatable")) {
+        silent.add(cli.getCommandName() + " " + o.longestName());
+      }
+    }
+    cli.getSubcommands().values().forEach(c -> collectSilent(c, silent));
   }
 }
