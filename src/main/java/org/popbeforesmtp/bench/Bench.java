@@ -265,8 +265,7 @@ public final class Bench implements AutoCloseable {
     }
     return ProcessorApp.start(
         ProcessorConfig.from(
-            ConfigSources.load(
-                ProcessorConfig.SETTINGS, ProcessorConfig.DEFAULTS, null, Map.of(), p, s)));
+            ConfigSources.of(ProcessorConfig.SETTINGS, ProcessorConfig.DEFAULTS, p, s)));
   }
 
   /** The partition count of an existing topic. */

@@ -681,8 +681,7 @@ final class Scenarios {
     i.put("topic.logins", topics.logins());
     return IngestApp.start(
         IngestConfig.from(
-            ConfigSources.load(
-                IngestConfig.SETTINGS, IngestConfig.DEFAULTS, null, Map.of(), i, Map.of())));
+            ConfigSources.of(IngestConfig.SETTINGS, IngestConfig.DEFAULTS, i, Map.of())));
   }
 
   private static void awaitReady(ProcessorApp p, GrantCache edge) throws InterruptedException {
@@ -843,9 +842,7 @@ final class Scenarios {
     e.put("socketmap.port", "0");
     e.put("http.port", "0");
     return EdgeApp.start(
-        EdgeConfig.from(
-            ConfigSources.load(
-                EdgeConfig.SETTINGS, EdgeConfig.DEFAULTS, null, Map.of(), e, Map.of())));
+        EdgeConfig.from(ConfigSources.of(EdgeConfig.SETTINGS, EdgeConfig.DEFAULTS, e, Map.of())));
   }
 
   /**

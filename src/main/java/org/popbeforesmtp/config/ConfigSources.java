@@ -31,6 +31,18 @@ public record ConfigSources(Map<String, String> settings, Map<String, String> ka
   static final String KAFKA_ENV_PREFIX = "PBS_KAFKA_";
 
   /**
+   * Settings given in code (dev mode, bench, tests): {@code values} over the defaults, no file and
+   * no environment; {@code kafka} passed through to the Kafka clients.
+   */
+  public static ConfigSources of(
+      Set<String> settings,
+      Map<String, String> defaults,
+      Map<String, String> values,
+      Map<String, String> kafka) {
+    return load(settings, defaults, null, Map.of(), values, kafka);
+  }
+
+  /**
    * @param known our setting names
    * @param defaults built-in defaults by setting name
    * @param file the {@code --config} file, or null

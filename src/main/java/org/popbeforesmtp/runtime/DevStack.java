@@ -73,11 +73,9 @@ public final class DevStack implements AutoCloseable {
   public static DevStack start(Settings settings) throws Exception {
     // the grant settings are checked before anything starts: a bad --ttl costs no broker start
     ProcessorConfig.policy(
-        ConfigSources.load(
+        ConfigSources.of(
             ProcessorConfig.SETTINGS,
             ProcessorConfig.DEFAULTS,
-            null,
-            Map.of(),
             settings.grantSettings(),
             Map.of()));
     DevStack stack = new DevStack();
@@ -118,13 +116,8 @@ public final class DevStack implements AutoCloseable {
         push(
             ProcessorApp.start(
                 ProcessorConfig.from(
-                    ConfigSources.load(
-                        ProcessorConfig.SETTINGS,
-                        ProcessorConfig.DEFAULTS,
-                        null,
-                        Map.of(),
-                        p,
-                        streams))));
+                    ConfigSources.of(
+                        ProcessorConfig.SETTINGS, ProcessorConfig.DEFAULTS, p, streams))));
 
     Map<String, String> e = new LinkedHashMap<>();
     e.put("bootstrap.servers", kafka.bootstrapServers());
@@ -136,8 +129,7 @@ public final class DevStack implements AutoCloseable {
         push(
             EdgeApp.start(
                 EdgeConfig.from(
-                    ConfigSources.load(
-                        EdgeConfig.SETTINGS, EdgeConfig.DEFAULTS, null, Map.of(), e, Map.of()))));
+                    ConfigSources.of(EdgeConfig.SETTINGS, EdgeConfig.DEFAULTS, e, Map.of()))));
 
     Map<String, String> i = new LinkedHashMap<>();
     i.put("bootstrap.servers", kafka.bootstrapServers());
@@ -148,13 +140,7 @@ public final class DevStack implements AutoCloseable {
         push(
             IngestApp.start(
                 IngestConfig.from(
-                    ConfigSources.load(
-                        IngestConfig.SETTINGS,
-                        IngestConfig.DEFAULTS,
-                        null,
-                        Map.of(),
-                        i,
-                        Map.of()))));
+                    ConfigSources.of(IngestConfig.SETTINGS, IngestConfig.DEFAULTS, i, Map.of()))));
 
     long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
     while (!processor.isReady() || !edge.cache().isReady()) {

@@ -53,8 +53,7 @@ class ConfigSourcesTest {
   @Test
   void shouldNameAMissingRequiredSettingAndHowToGiveIt() {
     ConfigSources sources =
-        ConfigSources.load(
-            ProcessorConfig.SETTINGS, ProcessorConfig.DEFAULTS, null, Map.of(), Map.of(), Map.of());
+        ConfigSources.of(ProcessorConfig.SETTINGS, ProcessorConfig.DEFAULTS, Map.of(), Map.of());
     assertThatThrownBy(() -> ProcessorConfig.from(sources))
         .hasMessageContaining("bootstrap.servers is required")
         .hasMessageContaining("--bootstrap-servers")
@@ -73,13 +72,7 @@ class ConfigSourcesTest {
             "max.users.per.key", "5");
     ProcessorConfig config =
         ProcessorConfig.from(
-            ConfigSources.load(
-                ProcessorConfig.SETTINGS,
-                ProcessorConfig.DEFAULTS,
-                null,
-                Map.of(),
-                flags,
-                Map.of()));
+            ConfigSources.of(ProcessorConfig.SETTINGS, ProcessorConfig.DEFAULTS, flags, Map.of()));
     assertThat(config.policy().ttl()).isEqualTo(Duration.ofMinutes(45));
     assertThat(config.policy().keys().keyOf("2001:db8:1:2::9")).isEqualTo("2001:db8:1:2::/64");
     assertThat(config.policy().maxUsersPerKey()).isEqualTo(5);

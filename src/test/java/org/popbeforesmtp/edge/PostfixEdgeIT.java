@@ -76,11 +76,9 @@ class PostfixEdgeIT {
 
   private static EdgeConfig edgeConfig(ProcessorFixture f) {
     return EdgeConfig.from(
-        ConfigSources.load(
+        ConfigSources.of(
             EdgeConfig.SETTINGS,
             EdgeConfig.DEFAULTS,
-            null,
-            Map.of(),
             Map.of(
                 "bootstrap.servers",
                 KafkaBroker.bootstrapServers(),

@@ -55,11 +55,9 @@ class DovecotIngestIT {
     }
     IngestConfig config =
         IngestConfig.from(
-            ConfigSources.load(
+            ConfigSources.of(
                 IngestConfig.SETTINGS,
                 IngestConfig.DEFAULTS,
-                null,
-                Map.of(),
                 Map.of(
                     "bootstrap.servers", broker.bootstrapServers(),
                     "schema.registry.url", registryUrl,

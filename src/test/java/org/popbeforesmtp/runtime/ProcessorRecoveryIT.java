@@ -139,13 +139,8 @@ class ProcessorRecoveryIT {
     try (ProcessorApp survivor =
         ProcessorApp.start(
             ProcessorConfig.from(
-                ConfigSources.load(
-                    ProcessorConfig.SETTINGS,
-                    ProcessorConfig.DEFAULTS,
-                    null,
-                    Map.of(),
-                    settings,
-                    Map.of())))) {
+                ConfigSources.of(
+                    ProcessorConfig.SETTINGS, ProcessorConfig.DEFAULTS, settings, Map.of())))) {
       awaitReady(port);
       await()
           .atMost(Duration.ofSeconds(90))

@@ -32,11 +32,9 @@ class ProcessorWithoutKafkaTest {
     int nothing = freePort();
     ProcessorConfig config =
         ProcessorConfig.from(
-            ConfigSources.load(
+            ConfigSources.of(
                 ProcessorConfig.SETTINGS,
                 ProcessorConfig.DEFAULTS,
-                null,
-                Map.of(),
                 Map.of(
                     "bootstrap.servers",
                     "127.0.0.1:" + nothing,

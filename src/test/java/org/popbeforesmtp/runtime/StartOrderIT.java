@@ -134,11 +134,9 @@ class StartOrderIT {
 
   private static EdgeConfig edgeConfig(EmbeddedKafka broker, String registry) {
     return EdgeConfig.from(
-        ConfigSources.load(
+        ConfigSources.of(
             EdgeConfig.SETTINGS,
             EdgeConfig.DEFAULTS,
-            null,
-            Map.of(),
             Map.of(
                 "bootstrap.servers", broker.bootstrapServers(),
                 "schema.registry.url", registry,
@@ -150,11 +148,9 @@ class StartOrderIT {
 
   private static IngestConfig ingestConfig(EmbeddedKafka broker, String registry) {
     return IngestConfig.from(
-        ConfigSources.load(
+        ConfigSources.of(
             IngestConfig.SETTINGS,
             IngestConfig.DEFAULTS,
-            null,
-            Map.of(),
             Map.of(
                 "bootstrap.servers",
                 broker.bootstrapServers(),
@@ -167,11 +163,9 @@ class StartOrderIT {
 
   private ProcessorConfig processorConfig(EmbeddedKafka broker, String registry) {
     return ProcessorConfig.from(
-        ConfigSources.load(
+        ConfigSources.of(
             ProcessorConfig.SETTINGS,
             ProcessorConfig.DEFAULTS,
-            null,
-            Map.of(),
             Map.of(
                 "bootstrap.servers", broker.bootstrapServers(),
                 "schema.registry.url", registry,

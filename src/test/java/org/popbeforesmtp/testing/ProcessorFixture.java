@@ -72,8 +72,7 @@ public final class ProcessorFixture implements AutoCloseable {
     Map<String, String> kafkaFlags = new HashMap<>();
     kafkaFlags.putAll(kafka);
     return ProcessorConfig.from(
-        ConfigSources.load(
-            ProcessorConfig.SETTINGS, ProcessorConfig.DEFAULTS, null, Map.of(), flags, kafkaFlags));
+        ConfigSources.of(ProcessorConfig.SETTINGS, ProcessorConfig.DEFAULTS, flags, kafkaFlags));
   }
 
   /** Produces a login keyed by its canonical address and waits for the broker's ack. */
