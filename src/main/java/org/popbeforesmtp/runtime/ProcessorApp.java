@@ -22,6 +22,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -82,6 +83,7 @@ public final class ProcessorApp implements AutoCloseable {
   private boolean closed;
   private final Set<TopicPartition> restoring = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean announced = new AtomicBoolean();
+  private final AtomicLong restoredRecords = new AtomicLong();
   private final ScheduledExecutorService watcher =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -227,6 +229,7 @@ public final class ProcessorApp implements AutoCloseable {
 
           @Override
           public void onRestoreEnd(TopicPartition changelog, String store, long restored) {
+            restoredRecords.addAndGet(restored);
             restoring.remove(changelog);
             announceReady(started);
           }
@@ -299,6 +302,14 @@ public final class ProcessorApp implements AutoCloseable {
     return streams.state() == KafkaStreams.State.RUNNING
         && restoring.isEmpty()
         && failure.get() == null;
+  }
+
+  /**
+   * Changelog records replayed into this instance's stores since it started: none after a clean
+   * stop (the stores are checkpointed), all of its tasks' state after a crash under exactly-once.
+   */
+  public long restoredRecords() {
+    return restoredRecords.get();
   }
 
   /** Logs, once per time it becomes ready, how long that took since start. */
