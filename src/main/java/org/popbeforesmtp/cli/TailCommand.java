@@ -2,6 +2,7 @@ package org.popbeforesmtp.cli;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -117,10 +118,12 @@ public final class TailCommand implements Callable<Integer> {
         return 0;
       }
       long lastReport = System.nanoTime();
+      Instant failingSince = null;
       while (!Thread.currentThread().isInterrupted()) {
         int read;
         try {
           read = shipper.shipOnce();
+          failingSince = null;
         } catch (InterruptedException e) {
           break;
         } catch (Exception e) {
@@ -128,16 +131,20 @@ public final class TailCommand implements Callable<Integer> {
           LOG.warn(
               "could not publish, retrying in 5 s: {}",
               e instanceof TopicUnavailableException ? e.getMessage() : e.toString());
+          failingSince = failingSince == null ? Instant.now() : failingSince;
           read = 0;
           sleep(Duration.ofSeconds(5));
         }
         if (System.nanoTime() - lastReport > 60_000_000_000L) {
           lastReport = System.nanoTime();
           LOG.info(
-              "{} lines read, {} logins published, {} other lines",
+              "{} lines read, {} logins published, {} other lines; {}",
               shipper.lines(),
               shipper.logins(),
-              shipper.skipped());
+              shipper.skipped(),
+              failingSince == null
+                  ? "Kafka takes them"
+                  : "Kafka has taken nothing since " + failingSince + " (retrying)");
         }
         if (read == 0 && !sleep(interval)) {
           break;
