@@ -49,7 +49,9 @@ public final class IngestCommand implements Callable<Integer> {
       description = "Its value (default: none; better given as PBS_SECRET_VALUE).")
   String secretValue;
 
-  @Option(names = "--server-id", description = "Server id of the events (default $HOSTNAME).")
+  @Option(
+      names = "--server-id",
+      description = "Server id of the events (default: this host's name).")
   String serverId;
 
   @Option(

@@ -138,10 +138,8 @@ public final class TailCommand implements Callable<Integer> {
         if (System.nanoTime() - lastReport > 60_000_000_000L) {
           lastReport = System.nanoTime();
           LOG.info(
-              "{} lines read, {} logins published, {} other lines; {}",
-              shipper.lines(),
-              shipper.logins(),
-              shipper.skipped(),
+              "{}; {}",
+              counts(shipper),
               failingSince == null
                   ? "Kafka takes them"
                   : "Kafka has taken nothing since " + failingSince + " (retrying)");
@@ -152,11 +150,7 @@ public final class TailCommand implements Callable<Integer> {
       }
       // stopping: the interrupt has done its job; closing must not see it
       Thread.interrupted();
-      LOG.info(
-          "stopping: {} lines read, {} logins published, {} other lines",
-          shipper.lines(),
-          shipper.logins(),
-          shipper.skipped());
+      LOG.info("stopping: {}", counts(shipper));
     }
     return 0;
   }
@@ -179,6 +173,15 @@ public final class TailCommand implements Callable<Integer> {
       shipper.shipStream(batch, streamId, lineNumber);
     }
     LOG.info("stdin closed: {} lines, {} logins published", shipper.lines(), shipper.logins());
+  }
+
+  private static String counts(LogShipper shipper) {
+    return shipper.lines()
+        + " lines read, "
+        + shipper.logins()
+        + " logins published, "
+        + shipper.skipped()
+        + " other lines";
   }
 
   private static boolean sleep(Duration d) {

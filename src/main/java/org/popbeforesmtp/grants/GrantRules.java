@@ -405,7 +405,7 @@ public final class GrantRules {
    * once instead of when the old expiry comes. A grant that has ended stays ended (fail closed).
    * Does nothing when the policy gives the expiry the grants were published with.
    *
-   * @return the keys whose grant changed
+   * @return how many keys' grants changed
    */
   public int reconcile(long now, Store store, Sink sink) {
     long expiry = policy.expiresAt(0);

@@ -67,7 +67,7 @@ public final class LoginPublisher implements AutoCloseable {
   private volatile long lastSuccess = System.currentTimeMillis();
   private final Properties adminProps;
   private volatile boolean topicSeen;
-  private static final long SILENCE_NANOS = TimeUnit.SECONDS.toNanos(10);
+  private static final long SILENCE_MS = 10_000;
   private long nextSilenceLog;
   private boolean silent;
 
@@ -283,7 +283,10 @@ public final class LoginPublisher implements AutoCloseable {
     try {
       while (running) {
         try {
-          admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS);
+          admin
+              .describeTopics(List.of(topic))
+              .allTopicNames()
+              .get(TopicUnavailableException.ANSWER_SECONDS, TimeUnit.SECONDS);
           topicSeen = true;
           return null;
         } catch (ExecutionException e) {
@@ -293,9 +296,8 @@ public final class LoginPublisher implements AutoCloseable {
                   : "cannot ask Kafka whether topic " + topic + " exists: " + e.getCause();
         } catch (TimeoutException e) {
           problem =
-              "cannot reach Kafka at "
-                  + adminProps.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG)
-                  + " (no answer in 10 s): check bootstrap.servers and that the brokers run";
+              TopicUnavailableException.unreachable(
+                  adminProps.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG));
         }
         long now = System.nanoTime();
         if (now >= deadline) {
@@ -319,13 +321,13 @@ public final class LoginPublisher implements AutoCloseable {
 
   /**
    * Says plainly when Kafka stops taking events (events waiting and no acknowledgement for {@link
-   * #SILENCE_NANOS}), once a minute while it lasts, and when it takes them again.
+   * #SILENCE_MS}), once a minute while it lasts, and when it takes them again.
    */
   private void watchKafka() {
     long waiting = submitted.get() - published.get() - failed.get() - rejected.get();
     long now = System.nanoTime();
     long silentMs = System.currentTimeMillis() - lastSuccess;
-    if (waiting > 0 && silentMs * 1_000_000 > SILENCE_NANOS) {
+    if (waiting > 0 && silentMs > SILENCE_MS) {
       if (now >= nextSilenceLog) {
         LOG.warn(
             "Kafka at {} has acknowledged nothing for {} s; {} events waiting (queue holds {} of"
@@ -338,7 +340,7 @@ public final class LoginPublisher implements AutoCloseable {
         nextSilenceLog = now + TimeUnit.MINUTES.toNanos(1);
         silent = true;
       }
-    } else if (silent && silentMs * 1_000_000 <= SILENCE_NANOS) {
+    } else if (silent && silentMs <= SILENCE_MS) {
       LOG.info("Kafka takes events again ({} waiting)", waiting);
       silent = false;
       nextSilenceLog = 0;

@@ -92,7 +92,8 @@ public final class ProcessorApp implements AutoCloseable {
             return t;
           });
   private Admin watchAdmin;
-  private volatile long kafkaLostSince;
+  private volatile boolean kafkaLost;
+  private long kafkaLostSince;
   private long nextKafkaLog;
   private KafkaProducer<String, Revocation> revocationProducer;
 
@@ -269,7 +270,7 @@ public final class ProcessorApp implements AutoCloseable {
             s -> maxStreamsMetric(s, "expiry-lag-max"))
         .description("longest delay between a grant's expiresAt and its tombstone (recent window)")
         .register(metrics);
-    Gauge.builder("pop_before_smtp_kafka_reachable", this, a -> a.kafkaLostSince == 0 ? 1 : 0)
+    Gauge.builder("pop_before_smtp_kafka_reachable", this, a -> a.kafkaLost ? 0 : 1)
         .description("0 while the last cluster description (every 15 s) failed")
         .register(metrics);
     Gauge.builder("pop_before_smtp_grants_live", this, ProcessorApp::liveGrants)
@@ -455,15 +456,16 @@ public final class ProcessorApp implements AutoCloseable {
         watchAdmin = Admin.create(clientProps(config));
       }
       watchAdmin.describeCluster().nodes().get(5, TimeUnit.SECONDS);
-      if (kafkaLostSince != 0) {
+      if (kafkaLost) {
         LOG.info("Kafka at {} answers again", config.bootstrapServers());
       }
-      kafkaLostSince = 0;
+      kafkaLost = false;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (ExecutionException | TimeoutException | RuntimeException e) {
       long now = System.nanoTime();
-      if (kafkaLostSince == 0) {
+      if (!kafkaLost) {
+        kafkaLost = true;
         kafkaLostSince = now;
         nextKafkaLog = now;
       }

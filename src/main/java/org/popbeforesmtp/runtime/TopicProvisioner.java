@@ -204,21 +204,23 @@ public final class TopicProvisioner {
   }
 
   /**
-   * The cluster's topic names; a cluster that does not answer within 10 s is a {@link
-   * TopicUnavailableException} that names the bootstrap servers (servers retry on it).
+   * The cluster's topic names; a cluster that does not answer within {@link
+   * TopicUnavailableException#ANSWER_SECONDS} is a {@link TopicUnavailableException} (servers retry
+   * on it).
    */
   private static Set<String> listTopics(Admin admin)
       throws InterruptedException, ExecutionException {
     try {
-      return admin.listTopics().names().get(10, TimeUnit.SECONDS);
+      return admin
+          .listTopics()
+          .names()
+          .get(TopicUnavailableException.ANSWER_SECONDS, TimeUnit.SECONDS);
     } catch (TimeoutException | ExecutionException e) {
       if (e instanceof ExecutionException
           && !(e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException)) {
         throw (ExecutionException) e;
       }
-      throw new TopicUnavailableException(
-          "cannot reach Kafka (no answer in 10 s): check bootstrap.servers and that the brokers"
-              + " run");
+      throw new TopicUnavailableException(TopicUnavailableException.unreachable(null));
     }
   }
 
