@@ -19,16 +19,28 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.popbeforesmtp.edge.PolicyProtocol;
+import org.popbeforesmtp.edge.SocketmapProtocol;
+import org.popbeforesmtp.edge.WhosonProtocol;
 
 /**
- * A closed-loop load generator for the edge's Postfix policy and socketmap servers: K persistent
- * connections, each sending its next request when the answer to the last one arrived (as smtpd
- * processes do), on one Netty event loop. Every answer is checked against the expected verdict.
+ * A closed-loop load generator for the edge's policy, socketmap and whoson (TCP) servers: K
+ * persistent connections, each sending its next request when the answer to the last one arrived (as
+ * smtpd processes do), on one Netty event loop. Every answer is checked against the expected
+ * verdict.
  */
 final class PolicyLoad {
+  /** The protocols loaded, each by its edge protocol name. */
   enum Protocol {
-    POLICY,
-    SOCKETMAP
+    POLICY(PolicyProtocol.NAME),
+    SOCKETMAP(SocketmapProtocol.NAME),
+    WHOSON(WhosonProtocol.NAME);
+
+    final String edgeName;
+
+    Protocol(String edgeName) {
+      this.edgeName = edgeName;
+    }
   }
 
   record Outcome(
@@ -82,18 +94,20 @@ final class PolicyLoad {
       int i = run.random.nextInt(run.grants * 2);
       expectGranted = i < run.grants;
       String ip = Bench.address(i);
-      String request;
-      if (run.protocol == Protocol.POLICY) {
-        request =
-            "request=smtpd_access_policy\nprotocol_state=RCPT\nprotocol_name=ESMTP\n"
-                + "client_address="
-                + ip
-                + "\nclient_name=unknown\nhelo_name=client.example\nsender=a@example.org\n"
-                + "recipient=b@example.net\nrecipient_count=0\nsize=0\n\n";
-      } else {
-        String body = "grants " + ip;
-        request = body.length() + ":" + body + ",";
-      }
+      String request =
+          switch (run.protocol) {
+            case POLICY ->
+                "request=smtpd_access_policy\nprotocol_state=RCPT\nprotocol_name=ESMTP\n"
+                    + "client_address="
+                    + ip
+                    + "\nclient_name=unknown\nhelo_name=client.example\nsender=a@example.org\n"
+                    + "recipient=b@example.net\nrecipient_count=0\nsize=0\n\n";
+            case SOCKETMAP -> {
+              String body = "grants " + ip;
+              yield body.length() + ":" + body + ",";
+            }
+            case WHOSON -> "QUERY " + ip + "\r\n\r\n";
+          };
       sentAt = System.nanoTime();
       ch.writeAndFlush(Unpooled.copiedBuffer(request, StandardCharsets.US_ASCII));
     }
@@ -109,7 +123,11 @@ final class PolicyLoad {
       }
       run.record(System.nanoTime() - sentAt);
       boolean granted =
-          run.protocol == Protocol.POLICY ? answer.equals("action=OK") : answer.startsWith("OK");
+          switch (run.protocol) {
+            case POLICY -> answer.equals("action=OK");
+            case SOCKETMAP -> answer.startsWith("OK");
+            case WHOSON -> answer.startsWith("+");
+          };
       if (granted != expectGranted) {
         run.wrong++;
       }
@@ -121,8 +139,8 @@ final class PolicyLoad {
     /** The reply when it is complete (and consumed), else null. */
     private String complete() {
       String text = reply.toString(StandardCharsets.US_ASCII);
-      if (run.protocol == Protocol.POLICY) {
-        int end = text.indexOf("\n\n");
+      if (run.protocol != Protocol.SOCKETMAP) {
+        int end = text.indexOf(run.protocol == Protocol.POLICY ? "\n\n" : "\r\n\r\n");
         if (end < 0) {
           return null;
         }

@@ -49,6 +49,7 @@ import org.popbeforesmtp.config.IngestConfig;
 import org.popbeforesmtp.config.ProcessorConfig;
 import org.popbeforesmtp.config.StreamsSettings;
 import org.popbeforesmtp.config.Topics;
+import org.popbeforesmtp.edge.EdgeProtocol;
 import org.popbeforesmtp.edge.GrantCache;
 import org.popbeforesmtp.edge.GrantTable;
 import org.popbeforesmtp.grants.GrantPolicy;
@@ -798,11 +799,7 @@ final class Scenarios {
         for (int k : new int[] {10, 100, 1000}) {
           PolicyLoad.Outcome o =
               PolicyLoad.run(
-                  protocol,
-                  protocol == PolicyLoad.Protocol.POLICY ? edge.policyPort() : edge.socketmapPort(),
-                  k,
-                  Duration.ofSeconds(seconds),
-                  grants);
+                  protocol, edge.port(protocol.edgeName), k, Duration.ofSeconds(seconds), grants);
           Stats.Percentiles pc = o.latencies();
           r.row(
               protocol.name().toLowerCase(Locale.ROOT),
@@ -838,8 +835,7 @@ final class Scenarios {
     e.put("bootstrap.servers", bench.kafka.bootstrapServers());
     e.put("schema.registry.url", bench.registryUrl);
     e.put("topic.grants", topics.grants());
-    e.put("policy.port", "0");
-    e.put("socketmap.port", "0");
+    EdgeProtocol.all().forEach(p -> e.put(p.port().key(), "0"));
     e.put("http.port", "0");
     return EdgeApp.start(
         EdgeConfig.from(ConfigSources.of(EdgeConfig.SETTINGS, EdgeConfig.DEFAULTS, e, Map.of())));

@@ -2,10 +2,15 @@ package org.popbeforesmtp.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.popbeforesmtp.config.Durations;
+import org.popbeforesmtp.edge.EdgeProtocol;
+import org.popbeforesmtp.edge.PolicyProtocol;
+import org.popbeforesmtp.edge.SocketmapProtocol;
 import org.popbeforesmtp.runtime.ConfigSnippets;
 import org.popbeforesmtp.runtime.DemoFleet;
 import org.popbeforesmtp.runtime.DevSchemaRegistry;
@@ -28,13 +33,14 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "dev",
     mixinStandardHelpOptions = true,
+    modelTransformer = ProtocolOptions.Ports.class,
     description = {
       "Starts the whole stack in one JVM on 127.0.0.1 (embedded Kafka broker, dev schema registry,"
           + " processor, edge, ingest) and prints where each listens. Ctrl-C stops it. A"
           + " development convenience, not a deployment.",
       ""
     })
-public final class DevCommand implements Callable<Integer> {
+public final class DevCommand implements Callable<Integer>, ProtocolOptions.Target {
   @Spec CommandSpec spec;
 
   @Option(
@@ -99,17 +105,12 @@ public final class DevCommand implements Callable<Integer> {
       description = "Edge HTTP port (default ${DEFAULT-VALUE}).")
   int edgePort;
 
-  @Option(
-      names = "--policy-port",
-      defaultValue = "10040",
-      description = "Postfix policy port (default ${DEFAULT-VALUE}).")
-  int policyPort;
+  private final Map<String, String> protocolPorts = new LinkedHashMap<>();
 
-  @Option(
-      names = "--socketmap-port",
-      defaultValue = "10041",
-      description = "Postfix socketmap port (default ${DEFAULT-VALUE}).")
-  int socketmapPort;
+  @Override
+  public Map<String, String> protocolFlags() {
+    return protocolPorts;
+  }
 
   @Override
   public Integer call() throws Exception {
@@ -138,8 +139,7 @@ public final class DevCommand implements Callable<Integer> {
                 apiPort,
                 ingestPort,
                 edgePort,
-                policyPort,
-                socketmapPort,
+                ports(),
                 grants));
     printTable(out, stack);
     if (demoSettings == null) {
@@ -184,25 +184,38 @@ public final class DevCommand implements Callable<Integer> {
         "dev");
   }
 
+  /** The protocol ports given (or defaulted), checked. */
+  private Map<String, Integer> ports() {
+    Map<String, Integer> ports = new LinkedHashMap<>();
+    for (EdgeProtocol p : EdgeProtocol.all()) {
+      ports.put(p.name(), EdgeProtocol.port(protocolPorts, p.port()));
+    }
+    return ports;
+  }
+
   private void printTable(PrintWriter out, DevStack stack) {
     EmbeddedKafka kafka = stack.kafka();
     DevSchemaRegistry registry = stack.registry();
     ProcessorApp processor = stack.processor();
     EdgeApp edge = stack.edge();
     IngestApp ingest = stack.ingest();
-    String[][] rows = {
-      {"Kafka broker (embedded)", kafka.bootstrapServers()},
-      {"schema registry (dev only)", registry.url()},
-      {"processor API", "http://127.0.0.1:" + processor.httpPort() + "/v1/grants/{ip}"},
-      {"edge HTTP", "http://127.0.0.1:" + edge.httpPort() + "/v1/check/{ip}"},
-      {"Postfix policy server", "127.0.0.1:" + edge.policyPort()},
-      {"Postfix socketmap", "127.0.0.1:" + edge.socketmapPort()},
-      {
-        "Dovecot auth-policy endpoint",
-        "http://127.0.0.1:" + ingest.httpPort() + "/v1/dovecot-policy"
-      },
-      {"data directory", dataDir.toAbsolutePath().toString()},
-    };
+    List<String[]> rows = new ArrayList<>();
+    rows.add(new String[] {"Kafka broker (embedded)", kafka.bootstrapServers()});
+    rows.add(new String[] {"schema registry (dev only)", registry.url()});
+    rows.add(
+        new String[] {
+          "processor API", "http://127.0.0.1:" + processor.httpPort() + "/v1/grants/{ip}"
+        });
+    rows.add(new String[] {"edge HTTP", "http://127.0.0.1:" + edge.httpPort() + "/v1/check/{ip}"});
+    for (EdgeProtocol p : EdgeProtocol.all()) {
+      rows.add(new String[] {p.title(), "127.0.0.1:" + edge.port(p.name())});
+    }
+    rows.add(
+        new String[] {
+          "Dovecot auth-policy endpoint",
+          "http://127.0.0.1:" + ingest.httpPort() + "/v1/dovecot-policy"
+        });
+    rows.add(new String[] {"data directory", dataDir.toAbsolutePath().toString()});
     int width = 0;
     for (String[] row : rows) {
       width = Math.max(width, row[0].length());
@@ -218,10 +231,10 @@ public final class DevCommand implements Callable<Integer> {
     }
     out.println();
     out.println("Postfix main.cf (policy delegation):");
-    ConfigSnippets.postfixPolicy("127.0.0.1", edge.policyPort())
+    ConfigSnippets.postfixPolicy("127.0.0.1", edge.port(PolicyProtocol.NAME))
         .forEach(l -> out.println("  " + l));
     out.println("  # or, through the socketmap:");
-    ConfigSnippets.postfixSocketmap("127.0.0.1", edge.socketmapPort())
+    ConfigSnippets.postfixSocketmap("127.0.0.1", edge.port(SocketmapProtocol.NAME))
         .forEach(l -> out.println("  # " + l));
     out.println();
     out.println("Dovecot (conf.d/95-pop-before-smtp.conf):");

@@ -9,12 +9,18 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code edge}: the grant cache and the Postfix policy/socketmap servers, until SIGTERM. */
+/**
+ * {@code edge}: the grant cache and the lookup protocol servers (Postfix policy, socketmap for
+ * Postfix and sendmail, whoson for Exim), until SIGTERM. Each protocol's flags come from {@link
+ * org.popbeforesmtp.edge.EdgeProtocol}.
+ */
 @Command(
     name = "edge",
     mixinStandardHelpOptions = true,
+    modelTransformer = ProtocolOptions.All.class,
     description = {
-      "Answers Postfix (policy delegation and socketmap) from a local copy of relay.grants.",
+      "Answers MTAs from a local copy of relay.grants: Postfix (policy delegation, socketmap),"
+          + " sendmail (socket map) and Exim (whoson over readsocket).",
       "",
       "Settings, lowest precedence first: built-in defaults, the --config properties file,"
           + " environment variables (PBS_ + the setting name in upper case, e.g."
@@ -22,7 +28,7 @@ import picocli.CommandLine.Option;
           + " key=value go to the Kafka consumer unchanged (security.protocol, sasl.*, ssl.*).",
       ""
     })
-public final class EdgeCommand implements Callable<Integer> {
+public final class EdgeCommand implements Callable<Integer>, ProtocolOptions.Target {
   @Mixin ClusterOptions cluster = new ClusterOptions();
 
   @Option(names = "--grants-topic", description = "Compacted grants topic (default relay.grants).")
@@ -31,27 +37,13 @@ public final class EdgeCommand implements Callable<Integer> {
   @Option(names = "--bind", description = "Interface of all servers (default 127.0.0.1).")
   String bind;
 
-  @Option(names = "--policy-port", description = "Postfix policy server port (default 10040).")
-  String policyPort;
-
-  @Option(names = "--socketmap-port", description = "Postfix socketmap port (default 10041).")
-  String socketmapPort;
-
   @Option(names = "--http-port", description = "HTTP port (default 8082).")
   String httpPort;
 
-  @Option(names = "--ok-action", description = "Policy action for a granted client (default OK).")
-  String okAction;
-
   @Option(
-      names = "--socketmap-value",
-      description = "Socketmap value for a granted client (default OK).")
-  String socketmapValue;
-
-  @Option(
-      names = "--socketmap-temp-when-not-ready",
-      description = "Answer TEMP instead of NOTFOUND while the cache loads (default false).")
-  String tempWhenNotReady;
+      names = "--protocols",
+      description = "Lookup protocols to serve, comma-separated (default policy,socketmap,whoson).")
+  String protocols;
 
   @Option(
       names = "--skew-allowance",
@@ -64,6 +56,7 @@ public final class EdgeCommand implements Callable<Integer> {
   String idleTimeout;
 
   private final Map<String, String> env;
+  private final Map<String, String> protocolFlags = new LinkedHashMap<>();
 
   public EdgeCommand() {
     this(System.getenv());
@@ -77,15 +70,17 @@ public final class EdgeCommand implements Callable<Integer> {
     Map<String, String> flags = new LinkedHashMap<>();
     flags.put("topic.grants", grantsTopic);
     flags.put("bind", bind);
-    flags.put("policy.port", policyPort);
-    flags.put("socketmap.port", socketmapPort);
     flags.put("http.port", httpPort);
-    flags.put("ok.action", okAction);
-    flags.put("socketmap.value", socketmapValue);
-    flags.put("socketmap.temp.when.not.ready", tempWhenNotReady);
+    flags.put(EdgeConfig.PROTOCOLS, protocols);
+    flags.putAll(protocolFlags);
     flags.put("skew.allowance", skewAllowance);
     flags.put("idle.timeout", idleTimeout);
     return EdgeConfig.from(cluster.load(EdgeConfig.SETTINGS, EdgeConfig.DEFAULTS, env, flags));
+  }
+
+  @Override
+  public Map<String, String> protocolFlags() {
+    return protocolFlags;
   }
 
   @Override

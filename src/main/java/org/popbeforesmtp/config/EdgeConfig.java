@@ -1,18 +1,21 @@
 package org.popbeforesmtp.config;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
+import org.popbeforesmtp.edge.EdgeProtocol;
 import org.popbeforesmtp.registry.SerdeConfig;
 
 /**
- * Everything the {@code edge} command runs with, validated.
+ * Everything the {@code edge} command runs with, validated. The lookup protocols it serves and
+ * their settings come from {@link EdgeProtocol#all()}; {@code protocols} picks which run.
  *
- * @param bind interface of the policy, socketmap and HTTP servers (loopback by default)
- * @param okAction policy action for a granted client
- * @param socketmapValue socketmap value for a granted client
- * @param tempWhenNotReady socketmap answers TEMP (not NOTFOUND) while the cache loads
+ * @param bind interface of the protocol and HTTP servers (loopback by default)
+ * @param servers the configured protocol servers, in {@link EdgeProtocol#all()} order
  * @param skewAllowance a grant stops counting this long before its expiresAt
  * @param idleTimeout idle protocol connections are closed after this
  */
@@ -21,28 +24,23 @@ public record EdgeConfig(
     SerdeConfig registry,
     String grantsTopic,
     String bind,
-    int policyPort,
-    int socketmapPort,
+    List<EdgeProtocol.Server> servers,
     int httpPort,
-    String okAction,
-    String socketmapValue,
-    boolean tempWhenNotReady,
     Duration skewAllowance,
     Duration idleTimeout,
     Map<String, String> kafka) {
+
+  /** The setting that lists the protocols to serve. */
+  public static final String PROTOCOLS = "protocols";
 
   public static final Map<String, String> DEFAULTS = defaults();
   public static final Set<String> SETTINGS = DEFAULTS.keySet();
 
   public EdgeConfig {
-    for (int port : new int[] {policyPort, socketmapPort, httpPort}) {
-      if (port < 0 || port > 65535) {
-        throw new IllegalArgumentException("port " + port + " must be 0-65535");
-      }
+    if (httpPort < 0 || httpPort > 65535) {
+      throw new IllegalArgumentException("http.port " + httpPort + " must be 0-65535");
     }
-    if (!okAction.matches("[A-Za-z0-9 ._:-]+")) {
-      throw new IllegalArgumentException("ok.action '" + okAction + "' is not a Postfix action");
-    }
+    servers = List.copyOf(servers);
     kafka = Map.copyOf(kafka);
   }
 
@@ -52,12 +50,14 @@ public record EdgeConfig(
     d.put("schema.registry.url", "");
     d.put("topic.grants", "relay.grants");
     d.put("bind", "127.0.0.1");
-    d.put("policy.port", "10040");
-    d.put("socketmap.port", "10041");
     d.put("http.port", "8082");
-    d.put("ok.action", "OK");
-    d.put("socketmap.value", "OK");
-    d.put("socketmap.temp.when.not.ready", "false");
+    d.put(
+        PROTOCOLS,
+        EdgeProtocol.all().stream().map(EdgeProtocol::name).collect(Collectors.joining(",")));
+    for (EdgeProtocol p : EdgeProtocol.all()) {
+      d.put(p.port().key(), p.port().defaultValue());
+      p.options().forEach(s -> d.put(s.key(), s.defaultValue()));
+    }
     d.put("skew.allowance", "0s");
     d.put("idle.timeout", "10m");
     return Map.copyOf(d);
@@ -70,14 +70,43 @@ public record EdgeConfig(
         sources.serdeConfig(),
         sources.require("topic.grants"),
         sources.require("bind"),
-        sources.getInt("policy.port"),
-        sources.getInt("socketmap.port"),
+        servers(sources),
         sources.getInt("http.port"),
-        sources.require("ok.action"),
-        sources.require("socketmap.value"),
-        Boolean.parseBoolean(sources.require("socketmap.temp.when.not.ready")),
         Durations.parse("skew.allowance", sources.require("skew.allowance")),
         Durations.parse("idle.timeout", sources.require("idle.timeout")),
         sources.kafka());
+  }
+
+  private static List<EdgeProtocol.Server> servers(ConfigSources sources) {
+    List<String> asked = new ArrayList<>();
+    for (String name : sources.require(PROTOCOLS).split(",")) {
+      if (!name.isBlank()) {
+        asked.add(name.strip());
+      }
+    }
+    List<EdgeProtocol> known = EdgeProtocol.all();
+    List<String> names = known.stream().map(EdgeProtocol::name).toList();
+    for (String name : asked) {
+      if (!names.contains(name)) {
+        throw new IllegalArgumentException(
+            PROTOCOLS + ": unknown protocol '" + name + "'; known: " + String.join(",", names));
+      }
+    }
+    if (asked.isEmpty()) {
+      throw new IllegalArgumentException(
+          PROTOCOLS + " is empty: name at least one of " + String.join(",", names));
+    }
+    List<EdgeProtocol.Server> servers = new ArrayList<>();
+    for (EdgeProtocol p : known) {
+      if (asked.contains(p.name())) {
+        servers.add(p.configure(sources.settings()));
+      }
+    }
+    return servers;
+  }
+
+  /** True when a served protocol names users in its answers (the cache then keeps them). */
+  public boolean needsUsers() {
+    return servers.stream().anyMatch(s -> s.protocol().needsUsers());
   }
 }

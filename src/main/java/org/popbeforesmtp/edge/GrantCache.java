@@ -46,7 +46,7 @@ public final class GrantCache implements GrantLookup, AutoCloseable {
   private final AvroDeserializer<RelayGrant> values;
   private final Clock clock;
   private final long skewAllowanceMs;
-  private final GrantTable table = new GrantTable();
+  private final GrantTable table;
   private final Thread thread;
   private volatile boolean ready;
   private volatile boolean degraded;
@@ -65,7 +65,21 @@ public final class GrantCache implements GrantLookup, AutoCloseable {
       SchemaRegistryClient registry,
       Clock clock,
       Duration skewAllowance) {
+    this(clientProps, topic, registry, clock, skewAllowance, false);
+  }
+
+  /**
+   * @param keepUsers hold each grant's username, so a granted verdict names its user (whoson)
+   */
+  public GrantCache(
+      Properties clientProps,
+      String topic,
+      SchemaRegistryClient registry,
+      Clock clock,
+      Duration skewAllowance,
+      boolean keepUsers) {
     this.topic = topic;
+    this.table = new GrantTable(keepUsers);
     this.clock = clock;
     this.skewAllowanceMs = skewAllowance.toMillis();
     Properties props = new Properties();
@@ -216,7 +230,7 @@ public final class GrantCache implements GrantLookup, AutoCloseable {
     }
     try {
       RelayGrant grant = values.deserialize(r.topic(), r.value());
-      table.put(key, grant.getExpiresAt().toEpochMilli());
+      table.put(key, grant.getExpiresAt().toEpochMilli(), grant.getUsername());
     } catch (SerializationException e) {
       undecodable.incrementAndGet();
       // fail closed: an undecodable update must not leave an older grant in place
@@ -240,9 +254,10 @@ public final class GrantCache implements GrantLookup, AutoCloseable {
     if (expiresAt == Long.MIN_VALUE) {
       return Verdict.none();
     }
-    return GrantPolicy.liveAt(expiresAt - skewAllowanceMs, clock.millis())
-        ? Verdict.granted(expiresAt)
-        : Verdict.none();
+    if (!GrantPolicy.liveAt(expiresAt - skewAllowanceMs, clock.millis())) {
+      return Verdict.none();
+    }
+    return Verdict.granted(expiresAt, table.user(address));
   }
 
   @Override

@@ -24,22 +24,28 @@ public interface GrantLookup {
   /**
    * @param expiresAt when the grant ends (GRANTED only), else 0
    * @param detail why, for logs and HTTP
+   * @param user the grant's user (GRANTED, when the cache keeps users), else null
    */
-  record Verdict(Outcome outcome, long expiresAt, String detail) {
-    static Verdict granted(long expiresAt) {
-      return new Verdict(Outcome.GRANTED, expiresAt, "live grant");
+  record Verdict(Outcome outcome, long expiresAt, String detail, String user) {
+    static Verdict granted(long expiresAt, String user) {
+      return new Verdict(Outcome.GRANTED, expiresAt, "live grant", user);
     }
 
     static Verdict none() {
-      return new Verdict(Outcome.NOT_GRANTED, 0, "no live grant");
+      return new Verdict(Outcome.NOT_GRANTED, 0, "no live grant", null);
     }
 
     static Verdict notReady() {
-      return new Verdict(Outcome.NOT_READY, 0, "grant cache still loading");
+      return new Verdict(Outcome.NOT_READY, 0, "grant cache still loading", null);
     }
 
     static Verdict invalid(String why) {
-      return new Verdict(Outcome.INVALID, 0, why);
+      return new Verdict(Outcome.INVALID, 0, why, null);
+    }
+
+    /** Any path that is not a live grant (errors included). */
+    static Verdict error(String why) {
+      return new Verdict(Outcome.NOT_GRANTED, 0, why, null);
     }
 
     public boolean granted() {

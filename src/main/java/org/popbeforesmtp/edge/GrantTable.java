@@ -10,6 +10,9 @@ import org.popbeforesmtp.net.IpPrefix;
  * most 0.5). One writer (the cache's consumer thread), any number of readers; readers take an
  * optimistic stamp and retry under the read lock only when a write overlapped.
  *
+ * <p>With {@code keepUsers} the table also holds each grant's username (for whoson's {@code
+ * +<user>} answer): one more reference per slot plus the strings, so only when a protocol needs it.
+ *
  * <p>A lookup tries the address itself, then each prefix length present in the table for the
  * address's family (usually none or one, e.g. /64), so prefix grants cost nothing when unused.
  */
@@ -22,11 +25,22 @@ public final class GrantTable {
   private long[] his;
   private long[] los;
   private long[] expires;
+  private String[] users; // null unless keepUsers
+  private final boolean keepUsers;
   private int size;
   private final int[] v4Lengths = new int[33];
   private final int[] v6Lengths = new int[129];
 
+  /** A table of expiries only. */
   public GrantTable() {
+    this(false);
+  }
+
+  /**
+   * @param keepUsers also hold each grant's username ({@link #user})
+   */
+  public GrantTable(boolean keepUsers) {
+    this.keepUsers = keepUsers;
     allocate(MIN_CAPACITY);
   }
 
@@ -35,6 +49,7 @@ public final class GrantTable {
     his = new long[capacity];
     los = new long[capacity];
     expires = new long[capacity];
+    users = keepUsers ? new String[capacity] : null;
   }
 
   /** Number of keys held. */
@@ -44,11 +59,16 @@ public final class GrantTable {
 
   /** Bytes held by the table's arrays (for the bytes-per-grant figure). */
   public long arrayBytes() {
-    return (long) meta.length * (4 + 8 + 8 + 8);
+    return (long) meta.length * (4 + 8 + 8 + 8 + (keepUsers ? 4 : 0));
   }
 
   /** Inserts or replaces the grant of {@code key}. */
   public void put(IpPrefix key, long expiresAt) {
+    put(key, expiresAt, null);
+  }
+
+  /** Inserts or replaces the grant of {@code key}, with its user when the table keeps users. */
+  public void put(IpPrefix key, long expiresAt, String user) {
     long stamp = lock.writeLock();
     try {
       if ((size + 1) * 2 > meta.length) {
@@ -62,6 +82,9 @@ public final class GrantTable {
       while (meta[i] != 0) {
         if (meta[i] == m && his[i] == hi && los[i] == lo) {
           expires[i] = expiresAt;
+          if (keepUsers) {
+            users[i] = user;
+          }
           return;
         }
         i = (i + 1) & mask;
@@ -70,6 +93,9 @@ public final class GrantTable {
       his[i] = hi;
       los[i] = lo;
       expires[i] = expiresAt;
+      if (keepUsers) {
+        users[i] = user;
+      }
       size++;
       lengths(key.network().isV4())[key.length()]++;
     } finally {
@@ -117,10 +143,16 @@ public final class GrantTable {
         his[hole] = his[i];
         los[hole] = los[i];
         expires[hole] = expires[i];
+        if (keepUsers) {
+          users[hole] = users[i];
+        }
         hole = i;
       }
     }
     meta[hole] = 0;
+    if (keepUsers) {
+      users[hole] = null;
+    }
   }
 
   private void resize(int capacity) {
@@ -128,6 +160,7 @@ public final class GrantTable {
     long[] oldHis = his;
     long[] oldLos = los;
     long[] oldExpires = expires;
+    String[] oldUsers = users;
     allocate(capacity);
     int mask = capacity - 1;
     for (int j = 0; j < oldMeta.length; j++) {
@@ -140,6 +173,9 @@ public final class GrantTable {
         his[i] = oldHis[j];
         los[i] = oldLos[j];
         expires[i] = oldExpires[j];
+        if (keepUsers) {
+          users[i] = oldUsers[j];
+        }
       }
     }
   }
@@ -150,10 +186,11 @@ public final class GrantTable {
    */
   public long expiresAt(IpAddress address) {
     long stamp = lock.tryOptimisticRead();
-    long result = 0;
     if (stamp != 0) {
+      long result;
       try {
-        result = find(address);
+        int slot = find(address);
+        result = slot < 0 ? Long.MIN_VALUE : expires[slot];
       } catch (ArrayIndexOutOfBoundsException e) {
         // a resize raced the optimistic read; validate() below fails and we retry locked
         result = Long.MIN_VALUE;
@@ -164,40 +201,61 @@ public final class GrantTable {
     }
     stamp = lock.readLock();
     try {
-      return find(address);
+      int slot = find(address);
+      return slot < 0 ? Long.MIN_VALUE : expires[slot];
     } finally {
       lock.unlockRead(stamp);
     }
   }
 
-  private long find(IpAddress address) {
+  /**
+   * The username of the grant {@link #expiresAt} answers for (the covering key with the latest
+   * expiry), or null when none covers the address or the table keeps no users.
+   */
+  public String user(IpAddress address) {
+    if (!keepUsers) {
+      return null;
+    }
+    long stamp = lock.readLock();
+    try {
+      int slot = find(address);
+      return slot < 0 ? null : users[slot];
+    } finally {
+      lock.unlockRead(stamp);
+    }
+  }
+
+  /** The slot of the covering key with the latest expiry, or -1. */
+  private int find(IpAddress address) {
     boolean v4 = address.isV4();
     int[] counts = v4 ? v4Lengths : v6Lengths;
-    long best = Long.MIN_VALUE;
+    int best = -1;
     for (int length = counts.length - 1; length >= 0; length--) {
       if (counts[length] == 0) {
         continue;
       }
       IpAddress network = address.mask(length);
-      best = Math.max(best, lookup(meta(v4, length), network.hi(), network.lo()));
+      int slot = lookup(meta(v4, length), network.hi(), network.lo());
+      if (slot >= 0 && (best < 0 || expires[slot] > expires[best])) {
+        best = slot;
+      }
     }
     return best;
   }
 
-  private long lookup(int m, long hi, long lo) {
+  private int lookup(int m, long hi, long lo) {
     int[] meta = this.meta;
     long[] his = this.his;
     long[] los = this.los;
-    long[] expires = this.expires;
     int mask = meta.length - 1;
     int i = hash(m, hi, lo) & mask;
     for (int probes = 0; probes < meta.length && meta[i] != 0; probes++) {
       if (meta[i] == m && his[i] == hi && los[i] == lo) {
-        return expires[i];
+        return i;
       }
       i = (i + 1) & mask;
     }
-    return Long.MIN_VALUE;
+    return -1;
   }
 
   private int[] lengths(boolean v4) {

@@ -124,7 +124,10 @@ public final class DemoFleet implements AutoCloseable {
       throws IOException {
     DemoFleet fleet = new DemoFleet(stack, settings);
     for (int i = 0; i < SMTP_CONNECTIONS; i++) {
-      Socket s = new Socket(InetAddress.getLoopbackAddress(), stack.edge().policyPort());
+      Socket s =
+          new Socket(
+              InetAddress.getLoopbackAddress(),
+              stack.edge().port(org.popbeforesmtp.edge.PolicyProtocol.NAME));
       s.setSoTimeout(5000);
       fleet.smtp.add(s);
     }

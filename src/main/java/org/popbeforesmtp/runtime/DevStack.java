@@ -17,6 +17,7 @@ import org.popbeforesmtp.config.ConfigSources;
 import org.popbeforesmtp.config.EdgeConfig;
 import org.popbeforesmtp.config.IngestConfig;
 import org.popbeforesmtp.config.ProcessorConfig;
+import org.popbeforesmtp.edge.EdgeProtocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +32,7 @@ public final class DevStack implements AutoCloseable {
   /**
    * What the stack runs with; ports 0 pick free ones.
    *
+   * @param protocolPorts the edge's protocol ports by protocol name (one left out: any free port)
    * @param grantSettings processor settings by property name (ttl, never.grant, ...)
    */
   public record Settings(
@@ -41,9 +43,13 @@ public final class DevStack implements AutoCloseable {
       int apiPort,
       int ingestPort,
       int edgePort,
-      int policyPort,
-      int socketmapPort,
+      Map<String, Integer> protocolPorts,
       Map<String, String> grantSettings) {
+
+    /** The port asked for a protocol, 0 when any free one will do. */
+    int port(EdgeProtocol protocol) {
+      return protocolPorts.getOrDefault(protocol.name(), 0);
+    }
 
     /** The fixed ports asked for, by the flag that sets each (0, any free port, is left out). */
     Map<String, Integer> ports() {
@@ -53,8 +59,7 @@ public final class DevStack implements AutoCloseable {
       ports.put("--api-port", apiPort);
       ports.put("--ingest-port", ingestPort);
       ports.put("--edge-port", edgePort);
-      ports.put("--policy-port", policyPort);
-      ports.put("--socketmap-port", socketmapPort);
+      EdgeProtocol.all().forEach(p -> ports.put(p.port().flag(), port(p)));
       ports.values().removeIf(p -> p == 0);
       return ports;
     }
@@ -122,8 +127,7 @@ public final class DevStack implements AutoCloseable {
     Map<String, String> e = new LinkedHashMap<>();
     e.put("bootstrap.servers", kafka.bootstrapServers());
     e.put("schema.registry.url", registry.url());
-    e.put("policy.port", Integer.toString(s.policyPort()));
-    e.put("socketmap.port", Integer.toString(s.socketmapPort()));
+    EdgeProtocol.all().forEach(pr -> e.put(pr.port().key(), Integer.toString(s.port(pr))));
     e.put("http.port", Integer.toString(s.edgePort()));
     edge =
         push(

@@ -4,10 +4,11 @@ import io.javalin.Javalin;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
+import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.popbeforesmtp.config.EdgeConfig;
-import org.popbeforesmtp.edge.EdgeProtocols;
+import org.popbeforesmtp.edge.EdgeLookups;
 import org.popbeforesmtp.edge.EdgeServers;
 import org.popbeforesmtp.edge.GrantCache;
 import org.popbeforesmtp.edge.GrantLookup;
@@ -17,9 +18,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The SMTP edge: a {@link GrantCache} on relay.grants, the Postfix policy and socketmap servers,
- * and an HTTP server ({@code /v1/check/{ip}}, health, Prometheus metrics). Close stops the servers
- * first, then the cache.
+ * The SMTP edge: a {@link GrantCache} on relay.grants, the lookup protocol servers (policy,
+ * socketmap, whoson), and an HTTP server ({@code /v1/check/{ip}}, health, Prometheus metrics).
+ * Close stops the servers first, then the cache.
  */
 public final class EdgeApp implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EdgeApp.class);
@@ -52,7 +53,12 @@ public final class EdgeApp implements AutoCloseable {
     props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
     GrantCache cache =
         new GrantCache(
-                props, config.grantsTopic(), registry, Clock.systemUTC(), config.skewAllowance())
+                props,
+                config.grantsTopic(),
+                registry,
+                Clock.systemUTC(),
+                config.skewAllowance(),
+                config.needsUsers())
             .start();
     Javalin http = Javalin.create(c -> c.showJavalinBanner = false);
     PrometheusMeterRegistry metrics = Metrics.serve(http);
@@ -72,23 +78,15 @@ public final class EdgeApp implements AutoCloseable {
                     ? Double.NaN
                     : (System.currentTimeMillis() - c.newestRecordTimestamp()) / 1000.0)
         .register(metrics);
-    EdgeProtocols protocols =
-        new EdgeProtocols(
-            cache,
-            config.okAction(),
-            config.socketmapValue(),
-            config.tempWhenNotReady(),
-            config.idleTimeout(),
-            metrics);
+    EdgeLookups lookups = new EdgeLookups(cache, config.idleTimeout(), metrics);
     EdgeServers servers;
     try {
-      servers =
-          EdgeServers.start(protocols, config.bind(), config.policyPort(), config.socketmapPort());
+      servers = EdgeServers.start(config.servers(), lookups, config.bind());
     } catch (InterruptedException | RuntimeException e) {
       cache.close();
       throw e;
     }
-    EdgeProtocols.Meters httpMeters = protocols.httpMeters();
+    EdgeLookups.Meters httpMeters = lookups.meters("http");
     http.get(
         "/v1/check/{ip}",
         ctx -> {
@@ -106,7 +104,7 @@ public final class EdgeApp implements AutoCloseable {
           int status = v.outcome() == GrantLookup.Outcome.INVALID ? 400 : 200;
           ctx.contentType("application/json").status(status).result(body.toString());
         });
-    http.get("/health/live", ctx -> ctx.json(java.util.Map.of("status", "UP")));
+    http.get("/health/live", ctx -> ctx.json(Map.of("status", "UP")));
     http.get(
         "/health/ready",
         ctx -> {
@@ -122,12 +120,7 @@ public final class EdgeApp implements AutoCloseable {
       cache.close();
       throw e;
     }
-    LOG.info(
-        "edge listening on {}: policy {}, socketmap {}, http {}",
-        config.bind(),
-        servers.policyPort(),
-        servers.socketmapPort(),
-        http.port());
+    LOG.info("edge listening on {}: {}, http {}", config.bind(), servers.ports(), http.port());
     return new EdgeApp(cache, servers, http, metrics, registry);
   }
 
@@ -135,12 +128,14 @@ public final class EdgeApp implements AutoCloseable {
     return cache;
   }
 
-  public int policyPort() {
-    return servers.policyPort();
+  /** The port a protocol is bound to ({@link org.popbeforesmtp.edge.EdgeProtocol#name()}). */
+  public int port(String protocol) {
+    return servers.port(protocol);
   }
 
-  public int socketmapPort() {
-    return servers.socketmapPort();
+  /** The protocols served, by name, with their ports. */
+  public Map<String, Integer> ports() {
+    return servers.ports();
   }
 
   public int httpPort() {

@@ -36,14 +36,16 @@ class MailPlatformE2EIT {
     try (DevStack stack =
             DevStack.start(
                 new DevStack.Settings(
-                    dir.resolve("dev"), true, 0, 0, 0, 0, 0, 0, 0, Map.of("ttl", "6s")));
+                    dir.resolve("dev"), true, 0, 0, 0, 0, 0, Map.of(), Map.of("ttl", "6s")));
         Dovecot dovecot =
             Dovecot.start(
                 dir.resolve("dovecot"),
                 "http://127.0.0.1:" + stack.ingest().httpPort() + "/v1/dovecot-policy");
         Postfix postfix =
             Postfix.start(
-                dir.resolve("postfix"), stack.edge().policyPort(), stack.edge().socketmapPort())) {
+                dir.resolve("postfix"),
+                stack.edge().port("policy"),
+                stack.edge().port("socketmap"))) {
       await().atMost(Duration.ofSeconds(60)).until(() -> stack.edge().cache().isReady());
       int smtp = postfix.policySmtpPort;
 

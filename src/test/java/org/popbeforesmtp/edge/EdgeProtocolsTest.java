@@ -1,6 +1,7 @@
 package org.popbeforesmtp.edge;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
@@ -8,8 +9,10 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.popbeforesmtp.config.EdgeConfig;
 
 /** The policy and socketmap codecs and replies, with literal protocol text. */
 class EdgeProtocolsTest {
@@ -43,7 +46,9 @@ class EdgeProtocolsTest {
       }
       try {
         String canonical = org.popbeforesmtp.net.IpAddress.parse(clientAddress).toString();
-        return canonical.equals("127.0.0.5") ? Verdict.granted(Long.MAX_VALUE) : Verdict.none();
+        return canonical.equals("127.0.0.5")
+            ? Verdict.granted(Long.MAX_VALUE, "alice")
+            : Verdict.none();
       } catch (IllegalArgumentException e) {
         return Verdict.invalid(e.getMessage());
       }
@@ -56,19 +61,18 @@ class EdgeProtocolsTest {
   }
 
   private final FakeLookup lookup = new FakeLookup();
-  private final EdgeProtocols protocols =
-      new EdgeProtocols(
-          lookup, "OK", "OK", false, Duration.ofMinutes(5), new SimpleMeterRegistry());
+  private final EdgeLookups lookups =
+      new EdgeLookups(lookup, Duration.ofMinutes(5), new SimpleMeterRegistry());
 
   private EmbeddedChannel policy() {
     return new EmbeddedChannel(
-        new PolicyCodec(), new EdgeServers.PolicyHandler(protocols, protocols.meters("policy")));
+        new PolicyCodec(), new PolicyProtocol.Handler("OK", lookups.meters("policy")));
   }
 
   private EmbeddedChannel socketmap() {
     return new EmbeddedChannel(
         new NetstringCodec(),
-        new EdgeServers.SocketmapHandler(protocols, protocols.meters("socketmap")));
+        new SocketmapProtocol.Handler("OK", false, lookups.meters("socketmap")));
   }
 
   private static ByteBuf text(String s) {
@@ -119,7 +123,7 @@ class EdgeProtocolsTest {
       assertThat(replies(ch)).as(bad.substring(0, Math.min(12, bad.length()))).isEmpty();
       assertThat(ch.isOpen()).as(bad.substring(0, Math.min(12, bad.length()))).isFalse();
     }
-    assertThat(protocols.meters("policy").malformedCount())
+    assertThat(lookups.meters("policy").malformedCount())
         .as("each refused once (and logged once), not again as the connection closes")
         .isEqualTo(4);
   }
@@ -159,7 +163,7 @@ class EdgeProtocolsTest {
     EmbeddedChannel ch = socketmap();
     ch.writeInbound(text("6:grants,"));
     assertThat(replies(ch)).startsWith("34:PERM request is not");
-    assertThat(protocols.meters("socketmap").malformedCount())
+    assertThat(lookups.meters("socketmap").malformedCount())
         .as("each refused once (and logged once), not again as the connection closes")
         .isEqualTo(5);
   }
@@ -167,21 +171,34 @@ class EdgeProtocolsTest {
   @Test
   void shouldAnswerTempWhileLoadingWhenConfigured() {
     lookup.ready = false;
-    EdgeProtocols temp =
-        new EdgeProtocols(
-            lookup, "OK", "OK", true, Duration.ofMinutes(5), new SimpleMeterRegistry());
     EmbeddedChannel ch =
         new EmbeddedChannel(
-            new NetstringCodec(), new EdgeServers.SocketmapHandler(temp, temp.meters("socketmap")));
+            new NetstringCodec(),
+            new SocketmapProtocol.Handler("OK", true, lookups.meters("socketmap")));
     ch.writeInbound(text("16:grants 127.0.0.5,"));
     assertThat(replies(ch))
         .isEqualTo(
             "34:TEMP grant cache still loading,"
                 .replace("34", "" + "TEMP grant cache still loading".length()));
-    assertThat(protocols.socketmapReply("grants 127.0.0.5", protocols.meters("x")))
+    assertThat(new SocketmapProtocol.Handler("OK", false, lookups.meters("x")).reply("g 127.0.0.5"))
         .isEqualTo("NOTFOUND ");
     assertThat(
-            protocols.policyReply(Map.of("request", "smtpd_access_policy"), protocols.meters("y")))
+            new PolicyProtocol.Handler("OK", lookups.meters("y"))
+                .reply(Map.of("request", "smtpd_access_policy")))
         .isEqualTo("action=DUNNO\n\n");
+  }
+
+  @Test
+  void shouldRefuseBadSettingsNamingThem() {
+    Map<String, String> settings = new HashMap<>(EdgeConfig.DEFAULTS);
+    settings.put("whoson.port", "99999");
+    assertThatThrownBy(() -> new WhosonProtocol().configure(settings))
+        .hasMessageContaining("whoson.port '99999'");
+    settings.put("ok.action", "OK\nX");
+    assertThatThrownBy(() -> new PolicyProtocol().configure(settings))
+        .hasMessageContaining("ok.action");
+    settings.put("socketmap.temp.when.not.ready", "yes");
+    assertThatThrownBy(() -> new SocketmapProtocol().configure(settings))
+        .hasMessageContaining("socketmap.temp.when.not.ready 'yes'");
   }
 }

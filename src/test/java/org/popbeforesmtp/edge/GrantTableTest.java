@@ -69,4 +69,34 @@ class GrantTableTest {
       }
     }
   }
+
+  @Test
+  void shouldKeepEachGrantsUserThroughReplaceRemoveAndResizeWhenAsked() {
+    GrantTable users = new GrantTable(true);
+    Map<String, String> model = new HashMap<>();
+    Random random = new Random(3);
+    for (int i = 0; i < 20_000; i++) {
+      String ip = "10.0." + random.nextInt(40) + "." + random.nextInt(250);
+      if (random.nextInt(4) == 0) {
+        users.remove(IpPrefix.parse(ip));
+        model.remove(ip);
+      } else {
+        String user = "user" + i;
+        users.put(IpPrefix.parse(ip), 1000 + i, user);
+        model.put(ip, user);
+      }
+    }
+    for (int a = 0; a < 40; a++) {
+      for (int b = 0; b < 250; b++) {
+        String ip = "10.0." + a + "." + b;
+        assertThat(users.user(IpAddress.parse(ip))).as(ip).isEqualTo(model.get(ip));
+      }
+    }
+    // a prefix and a host grant: the user of the one that expires later
+    users.put(IpPrefix.parse("2001:db8:1:2::/64"), 500, "nat");
+    users.put(IpPrefix.parse("2001:db8:1:2::9"), 600, "host");
+    assertThat(users.user(IpAddress.parse("2001:db8:1:2::9"))).isEqualTo("host");
+    assertThat(users.user(IpAddress.parse("2001:db8:1:2::8"))).isEqualTo("nat");
+    assertThat(table.user(IpAddress.parse("203.0.113.5"))).as("no users kept").isNull();
+  }
 }

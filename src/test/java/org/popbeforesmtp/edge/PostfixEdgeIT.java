@@ -42,7 +42,7 @@ class PostfixEdgeIT {
             ProcessorApp.start(f.config(dir.resolve("state"), Map.of("ttl", "15s")));
         EdgeApp edge = EdgeApp.start(edgeConfig(f));
         Postfix postfix =
-            Postfix.start(dir.resolve("postfix"), edge.policyPort(), edge.socketmapPort())) {
+            Postfix.start(dir.resolve("postfix"), edge.port("policy"), edge.port("socketmap"))) {
       await()
           .atMost(Duration.ofSeconds(60))
           .until(

@@ -29,7 +29,7 @@ class DevStackIT {
 
   private DevStack.Settings settings(boolean fresh) {
     return new DevStack.Settings(
-        dir.resolve("dev"), fresh, 0, 0, 0, 0, 0, 0, 0, Map.of("ttl", "10m"));
+        dir.resolve("dev"), fresh, 0, 0, 0, 0, 0, Map.of(), Map.of("ttl", "10m"));
   }
 
   private String get(String url) throws Exception {
@@ -71,8 +71,8 @@ class DevStackIT {
       await()
           .atMost(Duration.ofSeconds(20))
           .until(() -> get(edge + "/v1/check/203.0.113.5").contains("\"relay\":true"));
-      assertThat(policy(stack.edge().policyPort(), "203.0.113.5")).isEqualTo("action=OK\n\n");
-      assertThat(policy(stack.edge().policyPort(), "203.0.113.6")).isEqualTo("action=DUNNO\n\n");
+      assertThat(policy(stack.edge().port("policy"), "203.0.113.5")).isEqualTo("action=OK\n\n");
+      assertThat(policy(stack.edge().port("policy"), "203.0.113.6")).isEqualTo("action=DUNNO\n\n");
       assertThat(get(edge + "/metrics"))
           .contains(
               "pop_before_smtp_edge_lookups_total{protocol=\"policy\",verdict=\"granted\"} 1.0")
@@ -125,8 +125,7 @@ class DevStackIT {
                     0,
                     0,
                     0,
-                    0,
-                    0,
+                    Map.of(),
                     Map.of("ttl", "30s", "max.users.per.key", "5")));
         DemoFleet fleet =
             DemoFleet.start(stack, new DemoFleet.Settings(200, 50, 42), status::add)) {

@@ -1,0 +1,93 @@
+package org.popbeforesmtp.edge;
+
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One lookup protocol the edge serves (Postfix policy delegation, socketmap, whoson, ...): its
+ * name, its settings (a port and any of its own), and, once configured, its servers with their
+ * codec, replies and error reply. {@link EdgeServers} binds a list of them; a new protocol is one
+ * more implementation in {@link #all()}.
+ *
+ * <p>Every protocol answers "not granted" on any path that is not a live grant, and answers a bad
+ * request with its own error reply (or by closing, where the protocol says so), never with a grant.
+ */
+public interface EdgeProtocol {
+
+  /**
+   * A setting a protocol owns: its property name ({@code PBS_} + upper case in the environment,
+   * {@code --} + dashes as a flag), built-in default and {@code --help} text (without the default).
+   */
+  record Setting(String key, String defaultValue, String description) {
+    /** The command-line flag: {@code whoson.port} → {@code --whoson-port}. */
+    public String flag() {
+      return "--" + key.replace('.', '-');
+    }
+  }
+
+  /** Every protocol the edge can serve, in the order the edge lists and binds them. */
+  static List<EdgeProtocol> all() {
+    return List.of(new PolicyProtocol(), new SocketmapProtocol(), new WhosonProtocol());
+  }
+
+  /** Short name: tags metrics, prefixes its settings ({@code <name>.port}). */
+  String name();
+
+  /** What it serves, for logs and the dev table (e.g. "Postfix policy delegation"). */
+  String title();
+
+  /** Its port setting, {@code <name>.port}. */
+  Setting port();
+
+  /** Its other settings. */
+  default List<Setting> options() {
+    return List.of();
+  }
+
+  /** True when its answers name the grant's user (the grant cache then keeps usernames). */
+  default boolean needsUsers() {
+    return false;
+  }
+
+  /**
+   * Checks this protocol's settings and returns its server, ready to bind.
+   *
+   * @param settings the edge's settings by property name (all of them, defaults included)
+   * @throws IllegalArgumentException naming the bad value and what to do
+   */
+  Server configure(Map<String, String> settings);
+
+  /** A configured protocol, ready to bind. */
+  interface Server {
+    EdgeProtocol protocol();
+
+    /** The port asked for (0: any free port). */
+    int port();
+
+    /**
+     * Binds its listeners at {@code address} on {@code group}.
+     *
+     * @return the bound channels (closed when the edge stops); the first one's port is reported
+     */
+    List<Channel> bind(EventLoopGroup group, InetSocketAddress address, EdgeLookups lookups)
+        throws InterruptedException;
+  }
+
+  /** Parses a port setting: 0-65535, or an error naming the setting. */
+  static int port(Map<String, String> settings, Setting setting) {
+    String value = settings.get(setting.key());
+    try {
+      int port = Integer.parseInt(value.strip());
+      if (port >= 0 && port <= 65535) {
+        return port;
+      }
+    } catch (NumberFormatException | NullPointerException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException(
+        setting.key() + " '" + value + "' is not a port: give 0-65535 (0 picks a free port)");
+  }
+}

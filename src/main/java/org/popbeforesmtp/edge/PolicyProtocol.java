@@ -1,0 +1,114 @@
+package org.popbeforesmtp.edge;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Postfix SMTP access policy delegation ({@link PolicyCodec}): {@code action=<ok.action>} for a
+ * granted {@code client_address}, {@code action=DUNNO} otherwise; a malformed request closes the
+ * connection without a reply, as the protocol asks.
+ */
+public final class PolicyProtocol implements EdgeProtocol {
+  public static final String NAME = "policy";
+  static final Setting PORT = new Setting("policy.port", "10040", "Postfix policy server port.");
+  static final Setting OK_ACTION =
+      new Setting("ok.action", "OK", "Policy action for a granted client.");
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public String title() {
+    return "Postfix policy server";
+  }
+
+  @Override
+  public Setting port() {
+    return PORT;
+  }
+
+  @Override
+  public List<Setting> options() {
+    return List.of(OK_ACTION);
+  }
+
+  @Override
+  public Server configure(Map<String, String> settings) {
+    int port = EdgeProtocol.port(settings, PORT);
+    String okAction = settings.get(OK_ACTION.key());
+    if (okAction == null || !okAction.matches("[A-Za-z0-9 ._:-]+")) {
+      throw new IllegalArgumentException(
+          "ok.action '"
+              + okAction
+              + "' is not a Postfix action (e.g. OK, PERMIT, FILTER smtp:...)");
+    }
+    return new Server() {
+      @Override
+      public EdgeProtocol protocol() {
+        return PolicyProtocol.this;
+      }
+
+      @Override
+      public int port() {
+        return port;
+      }
+
+      @Override
+      public List<Channel> bind(
+          EventLoopGroup group, InetSocketAddress address, EdgeLookups lookups)
+          throws InterruptedException {
+        EdgeLookups.Meters meters = lookups.meters(NAME);
+        return List.of(
+            EdgeServers.tcp(
+                group,
+                address,
+                lookups.idleTimeout(),
+                ch ->
+                    ch.pipeline()
+                        .addLast(new PolicyCodec())
+                        .addLast(new Handler(okAction, meters))));
+      }
+    };
+  }
+
+  static final class Handler extends SimpleChannelInboundHandler<Map<String, String>> {
+    private final String okAction;
+    private final EdgeLookups.Meters meters;
+
+    Handler(String okAction, EdgeLookups.Meters meters) {
+      this.okAction = okAction;
+      this.meters = meters;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, Map<String, String> request) {
+      ctx.writeAndFlush(Unpooled.copiedBuffer(reply(request), StandardCharsets.US_ASCII));
+    }
+
+    /** The reply (with its terminating empty line) for one decoded request. */
+    String reply(Map<String, String> request) {
+      String address = request.get("client_address");
+      if (address == null || address.isEmpty()) {
+        return PolicyCodec.reply("DUNNO");
+      }
+      return PolicyCodec.reply(meters.verdict(address).granted() ? okAction : "DUNNO");
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      if (ctx.channel().isOpen()) {
+        meters.malformed(ctx.channel().remoteAddress(), cause.getMessage() + "; closing, no reply");
+        ctx.close();
+      }
+    }
+  }
+}
