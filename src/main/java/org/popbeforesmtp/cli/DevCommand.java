@@ -11,6 +11,7 @@ import org.popbeforesmtp.config.Durations;
 import org.popbeforesmtp.edge.EdgeProtocol;
 import org.popbeforesmtp.edge.PolicyProtocol;
 import org.popbeforesmtp.edge.SocketmapProtocol;
+import org.popbeforesmtp.edge.WhosonProtocol;
 import org.popbeforesmtp.runtime.ConfigSnippets;
 import org.popbeforesmtp.runtime.DemoFleet;
 import org.popbeforesmtp.runtime.DevSchemaRegistry;
@@ -141,7 +142,7 @@ public final class DevCommand implements Callable<Integer>, ProtocolOptions.Targ
                 edgePort,
                 ports(),
                 grants));
-    printTable(out, stack);
+    printBanner(out, stack, dataDir);
     if (demoSettings == null) {
       return Services.runUntilStopped(stack, "dev");
     }
@@ -193,7 +194,11 @@ public final class DevCommand implements Callable<Integer>, ProtocolOptions.Targ
     return ports;
   }
 
-  private void printTable(PrintWriter out, DevStack stack) {
+  /**
+   * The banner: where each part listens, the mail-server lines that point at it ({@link
+   * ConfigSnippets}) and what to try.
+   */
+  public static void printBanner(PrintWriter out, DevStack stack, Path dataDir) {
     EmbeddedKafka kafka = stack.kafka();
     DevSchemaRegistry registry = stack.registry();
     ProcessorApp processor = stack.processor();
@@ -236,6 +241,14 @@ public final class DevCommand implements Callable<Integer>, ProtocolOptions.Targ
     out.println("  # or, through the socketmap:");
     ConfigSnippets.postfixSocketmap("127.0.0.1", edge.port(SocketmapProtocol.NAME))
         .forEach(l -> out.println("  # " + l));
+    out.println();
+    out.println("sendmail .mc (deploy/sendmail/popbeforesmtp.m4 copied to cf/hack/):");
+    ConfigSnippets.sendmailHack("127.0.0.1", edge.port(SocketmapProtocol.NAME))
+        .forEach(l -> out.println("  " + l));
+    out.println();
+    out.println("Exim acl_check_rcpt (before its relay deny):");
+    ConfigSnippets.eximAcl("127.0.0.1", edge.port(WhosonProtocol.NAME))
+        .forEach(l -> out.println("  " + l));
     out.println();
     out.println("Dovecot (conf.d/95-pop-before-smtp.conf):");
     ConfigSnippets.dovecot(

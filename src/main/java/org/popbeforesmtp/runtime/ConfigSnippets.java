@@ -3,9 +3,9 @@ package org.popbeforesmtp.runtime;
 import java.util.List;
 
 /**
- * The Postfix and Dovecot configuration lines that point a mail server at this system. One source:
- * {@code dev} prints them, the README shows them, and the end-to-end tests configure the real
- * Postfix and Dovecot with exactly these lines.
+ * The Postfix, sendmail, Exim and Dovecot configuration lines that point a mail server at this
+ * system. One source: {@code dev} prints them, the README shows them, and the end-to-end tests
+ * configure the real Postfix, sendmail, Exim and Dovecot with exactly these lines.
  */
 public final class ConfigSnippets {
   private ConfigSnippets() {}
@@ -27,6 +27,32 @@ public final class ConfigSnippets {
             + ":"
             + socketmapPort
             + ":grants, reject_unauth_destination");
+  }
+
+  /**
+   * sendmail {@code .mc}: the shipped hack ({@code deploy/sendmail/popbeforesmtp.m4}, copied to
+   * sendmail's {@code cf/hack/}) asking the edge's socketmap, before the {@code MAILER} lines.
+   */
+  public static List<String> sendmailHack(String host, int socketmapPort) {
+    return List.of("HACK(`popbeforesmtp', `inet:" + socketmapPort + "@" + host + "')dnl");
+  }
+
+  /**
+   * Exim: lines for the RCPT ACL ({@code acl_check_rcpt}, before its relay {@code deny}), asking
+   * the edge's whoson server with {@code readsocket}: {@code +user} accepts, no answer (or a bad
+   * request) defers with a 451, {@code -} falls through to the ACL's own relay check.
+   */
+  public static List<String> eximAcl(String host, int whosonPort) {
+    return List.of(
+        "# pop-before-smtp: may this client relay? (the edge's whoson server)",
+        "warn    set acl_m_pbs = ${readsocket{inet:"
+            + host
+            + ":"
+            + whosonPort
+            + "}{QUERY $sender_host_address\\r\\n\\r\\n}{3s}{}{*edge unreachable}}",
+        "accept  condition = ${if eq{${substr_0_1:$acl_m_pbs}}{+}}",
+        "defer   condition = ${if eq{${substr_0_1:$acl_m_pbs}}{*}}",
+        "        message = relay check unavailable, try again later");
   }
 
   /**

@@ -16,6 +16,7 @@ import org.popbeforesmtp.runtime.DevStack;
 import org.popbeforesmtp.testing.Commands;
 import org.popbeforesmtp.testing.Dovecot;
 import org.popbeforesmtp.testing.Postfix;
+import org.popbeforesmtp.testing.Swaks;
 
 /**
  * The whole mail platform: the {@code dev} stack (embedded broker, dev registry, processor, edge,
@@ -57,16 +58,16 @@ class MailPlatformE2EIT {
           .until(() -> stack.edge().cache().check("127.0.0.5").granted());
       Instant inside = Instant.now();
 
-      Postfix.Swaks granted = postfix.relay(smtp, "127.0.0.5");
+      Swaks granted = postfix.relay(smtp, "127.0.0.5");
       assertThat(granted.accepted()).as(granted.transcript() + postfix.log()).isTrue();
-      Postfix.Swaks other = postfix.relay(smtp, "127.0.0.6");
+      Swaks other = postfix.relay(smtp, "127.0.0.6");
       assertThat(other.exitCode()).as(other.transcript()).isEqualTo(24);
       assertThat(other.transcript()).contains("Relay access denied");
 
       await()
           .atMost(Duration.ofSeconds(20))
           .until(() -> !stack.edge().cache().check("127.0.0.5").granted());
-      Postfix.Swaks expired = postfix.relay(smtp, "127.0.0.5");
+      Swaks expired = postfix.relay(smtp, "127.0.0.5");
       assertThat(expired.exitCode()).as(expired.transcript()).isEqualTo(24);
       assertThat(expired.transcript()).contains("Relay access denied");
 

@@ -19,6 +19,7 @@ import org.popbeforesmtp.runtime.ProcessorApp;
 import org.popbeforesmtp.testing.KafkaBroker;
 import org.popbeforesmtp.testing.Postfix;
 import org.popbeforesmtp.testing.ProcessorFixture;
+import org.popbeforesmtp.testing.Swaks;
 import org.popbeforesmtp.testing.TestEvents;
 
 /**
@@ -54,11 +55,11 @@ class PostfixEdgeIT {
       await().atMost(Duration.ofSeconds(20)).until(() -> edge.cache().check("127.0.0.5").granted());
 
       for (int smtp : new int[] {postfix.policySmtpPort, postfix.socketmapSmtpPort}) {
-        Postfix.Swaks granted = postfix.relay(smtp, "127.0.0.5");
+        Swaks granted = postfix.relay(smtp, "127.0.0.5");
         assertThat(granted.accepted())
             .as("exit " + granted.exitCode() + "\n" + granted.transcript() + postfix.log())
             .isTrue();
-        Postfix.Swaks other = postfix.relay(smtp, "127.0.0.6");
+        Swaks other = postfix.relay(smtp, "127.0.0.6");
         assertThat(other.exitCode()).as(other.transcript()).isEqualTo(24);
         assertThat(other.transcript()).contains("554 5.7.1").contains("Relay access denied");
       }
@@ -67,7 +68,7 @@ class PostfixEdgeIT {
           .atMost(Duration.ofSeconds(40))
           .until(() -> !edge.cache().check("127.0.0.5").granted());
       for (int smtp : new int[] {postfix.policySmtpPort, postfix.socketmapSmtpPort}) {
-        Postfix.Swaks expired = postfix.relay(smtp, "127.0.0.5");
+        Swaks expired = postfix.relay(smtp, "127.0.0.5");
         assertThat(expired.exitCode()).as(expired.transcript()).isEqualTo(24);
         assertThat(expired.transcript()).contains("Relay access denied");
       }

@@ -8,7 +8,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The README shows the mail-server lines exactly as {@link ConfigSnippets} makes them (which {@code
- * dev} prints and the end-to-end tests run Postfix and Dovecot with), for the default ports.
+ * dev} prints and the end-to-end tests run Postfix, sendmail, Exim and Dovecot with), for the
+ * default ports.
  */
 class ConfigSnippetsTest {
   @Test
@@ -18,6 +19,12 @@ class ConfigSnippetsTest {
       assertThat(readme).contains("    " + line + "\n");
     }
     for (String line : ConfigSnippets.postfixSocketmap("127.0.0.1", 10041)) {
+      assertThat(readme).contains("    " + line + "\n");
+    }
+    for (String line : ConfigSnippets.sendmailHack("127.0.0.1", 10041)) {
+      assertThat(readme).contains("    " + line + "\n");
+    }
+    for (String line : ConfigSnippets.eximAcl("127.0.0.1", 9876)) {
       assertThat(readme).contains("    " + line + "\n");
     }
     for (String line :

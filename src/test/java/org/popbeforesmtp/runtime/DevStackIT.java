@@ -5,6 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -13,9 +18,12 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.popbeforesmtp.cli.DevCommand;
 import org.popbeforesmtp.cli.RootCommand;
 
 /**
@@ -36,6 +44,26 @@ class DevStackIT {
     return http.send(
             HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString())
         .body();
+  }
+
+  /** Sends {@code requests} over one whoson TCP connection, half-closes, returns all replies. */
+  private static String whosonTcp(int port, String requests) throws Exception {
+    try (Socket s = new Socket("127.0.0.1", port)) {
+      s.getOutputStream().write(requests.getBytes(StandardCharsets.US_ASCII));
+      s.shutdownOutput();
+      return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  private static String whosonUdp(int port, String request) throws Exception {
+    try (DatagramSocket s = new DatagramSocket()) {
+      s.setSoTimeout(5000);
+      byte[] out = request.getBytes(StandardCharsets.US_ASCII);
+      s.send(new DatagramPacket(out, out.length, InetAddress.getLoopbackAddress(), port));
+      DatagramPacket in = new DatagramPacket(new byte[1500], 1500);
+      s.receive(in);
+      return new String(in.getData(), 0, in.getLength(), StandardCharsets.UTF_8);
+    }
   }
 
   private static String policy(int port, String ip) throws Exception {
@@ -73,6 +101,21 @@ class DevStackIT {
           .until(() -> get(edge + "/v1/check/203.0.113.5").contains("\"relay\":true"));
       assertThat(policy(stack.edge().port("policy"), "203.0.113.5")).isEqualTo("action=OK\n\n");
       assertThat(policy(stack.edge().port("policy"), "203.0.113.6")).isEqualTo("action=DUNNO\n\n");
+      int whoson = stack.edge().port("whoson");
+      assertThat(whosonTcp(whoson, "QUERY 203.0.113.5\r\n\r\nQUERY 203.0.113.6\r\n\r\n"))
+          .isEqualTo("+alice\r\n\r\n-no live grant\r\n\r\n");
+      assertThat(whosonUdp(whoson, "QUERY 203.0.113.5\r\n\r\n")).isEqualTo("+alice\r\n\r\n");
+      StringWriter banner = new StringWriter();
+      DevCommand.printBanner(new PrintWriter(banner), stack, dir);
+      for (String line :
+          Stream.of(
+                  ConfigSnippets.postfixPolicy("127.0.0.1", stack.edge().port("policy")),
+                  ConfigSnippets.sendmailHack("127.0.0.1", stack.edge().port("socketmap")),
+                  ConfigSnippets.eximAcl("127.0.0.1", whoson))
+              .flatMap(List::stream)
+              .toList()) {
+        assertThat(banner.toString()).contains("  " + line + "\n");
+      }
       assertThat(get(edge + "/metrics"))
           .contains(
               "pop_before_smtp_edge_lookups_total{protocol=\"policy\",verdict=\"granted\"} 1.0")
