@@ -673,7 +673,7 @@ final class Scenarios {
         .build();
   }
 
-  private IngestApp ingest(Topics topics) {
+  private IngestApp ingest(Topics topics) throws InterruptedException {
     Map<String, String> i = new java.util.LinkedHashMap<>();
     i.put("bootstrap.servers", bench.kafka.bootstrapServers());
     i.put("schema.registry.url", bench.registryUrl);

@@ -220,6 +220,7 @@ public final class DevCommand implements Callable<Integer>, ProtocolOptions.Targ
           "Dovecot auth-policy endpoint",
           "http://127.0.0.1:" + ingest.httpPort() + "/v1/dovecot-policy"
         });
+    rows.add(new String[] {"whoson writers (ingest)", "127.0.0.1:" + ingest.whosonPort()});
     rows.add(new String[] {"data directory", dataDir.toAbsolutePath().toString()});
     int width = 0;
     for (String[] row : rows) {

@@ -64,6 +64,13 @@ public final class IngestCommand implements Callable<Integer> {
       description = "How long an event may wait for Kafka (default 5m).")
   String maxUnavailable;
 
+  @Option(
+      names = "--whoson-port",
+      description =
+          "Port (TCP and UDP) for whoson writers: LOGIN <ip> <user> / LOGOUT <ip> become login"
+              + " events, from loopback and --allowed-networks only (default off).")
+  String whosonPort;
+
   IngestConfig config() {
     Map<String, String> flags = new LinkedHashMap<>();
     flags.put("topic.logins", loginsTopic);
@@ -75,6 +82,7 @@ public final class IngestCommand implements Callable<Integer> {
     flags.put("server.id", serverId);
     flags.put("queue.capacity", queueCapacity);
     flags.put("max.unavailable", maxUnavailable);
+    flags.put("whoson.port", whosonPort);
     return IngestConfig.from(
         cluster.load(IngestConfig.SETTINGS, IngestConfig.DEFAULTS, System.getenv(), flags));
   }

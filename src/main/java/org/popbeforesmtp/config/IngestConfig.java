@@ -14,6 +14,7 @@ import org.popbeforesmtp.registry.SerdeConfig;
  * @param secretHeader name of a required shared-secret header (null: none)
  * @param queueCapacity login events held while Kafka is slow or down
  * @param maxUnavailable how long an event may wait for Kafka before it counts as undelivered
+ * @param whosonPort port of the whoson writer server (TCP and UDP), or -1 when off
  */
 public record IngestConfig(
     String bootstrapServers,
@@ -27,7 +28,11 @@ public record IngestConfig(
     String serverId,
     int queueCapacity,
     Duration maxUnavailable,
+    int whosonPort,
     Map<String, String> kafka) {
+
+  /** The value of {@code whoson.port} that keeps the whoson writer server off. */
+  public static final String OFF = "off";
 
   public static final Map<String, String> DEFAULTS = defaults();
   public static final Set<String> SETTINGS = DEFAULTS.keySet();
@@ -35,6 +40,10 @@ public record IngestConfig(
   public IngestConfig {
     if (httpPort < 0 || httpPort > 65535) {
       throw new IllegalArgumentException("http.port " + httpPort + " must be 0-65535");
+    }
+    if (whosonPort < -1 || whosonPort > 65535) {
+      throw new IllegalArgumentException(
+          "whoson.port " + whosonPort + " must be 0-65535 (or " + OFF + ")");
     }
     if (queueCapacity < 1) {
       throw new IllegalArgumentException("queue.capacity " + queueCapacity + " must be positive");
@@ -59,7 +68,13 @@ public record IngestConfig(
     d.put("server.id", Hosts.localName());
     d.put("queue.capacity", "100000");
     d.put("max.unavailable", "5m");
+    d.put("whoson.port", OFF);
     return Map.copyOf(d);
+  }
+
+  /** True when whoson writers are served. */
+  public boolean whosonOn() {
+    return whosonPort >= 0;
   }
 
   public static IngestConfig from(ConfigSources sources) {
@@ -75,6 +90,7 @@ public record IngestConfig(
         sources.require("server.id"),
         sources.getInt("queue.capacity"),
         Durations.parse("max.unavailable", sources.require("max.unavailable")),
+        OFF.equals(sources.require("whoson.port")) ? -1 : sources.getInt("whoson.port"),
         sources.kafka());
   }
 }

@@ -60,15 +60,18 @@ public interface EdgeProtocol {
    */
   Server configure(Map<String, String> settings);
 
-  /** A configured protocol, ready to bind. */
-  interface Server {
-    EdgeProtocol protocol();
+  /**
+   * A configured protocol, ready to bind.
+   *
+   * @param port the port asked for (0: any free port)
+   */
+  record Server(EdgeProtocol protocol, int port, Binder binder) {}
 
-    /** The port asked for (0: any free port). */
-    int port();
-
+  /** How a configured protocol binds its listeners. */
+  @FunctionalInterface
+  interface Binder {
     /**
-     * Binds its listeners at {@code address} on {@code group}.
+     * Binds at {@code address} on {@code group}.
      *
      * @return the bound channels (closed when the edge stops); the first one's port is reported
      */

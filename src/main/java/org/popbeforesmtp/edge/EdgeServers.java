@@ -1,28 +1,16 @@
 package org.popbeforesmtp.edge;
 
-import io.netty.bootstrap.Bootstrap;
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioDatagramChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
+import org.popbeforesmtp.net.Listeners;
 
 /**
  * The edge's protocol servers ({@link EdgeProtocol}) on Netty's non-blocking transport, so
@@ -52,7 +40,7 @@ public final class EdgeServers implements AutoCloseable {
       for (EdgeProtocol.Server server : servers) {
         channels.put(
             server.protocol().name(),
-            server.bind(group, new InetSocketAddress(bind, server.port()), lookups));
+            server.binder().bind(group, new InetSocketAddress(bind, server.port()), lookups));
       }
       return new EdgeServers(group, channels);
     } catch (InterruptedException | RuntimeException e) {
@@ -62,67 +50,13 @@ public final class EdgeServers implements AutoCloseable {
     }
   }
 
-  /**
-   * Binds a TCP server whose connections are closed after {@code idle} without a request, then get
-   * the handlers {@code pipeline} adds.
-   */
-  public static Channel tcp(
-      EventLoopGroup group,
-      InetSocketAddress address,
-      java.time.Duration idle,
-      Consumer<SocketChannel> pipeline)
-      throws InterruptedException {
-    return new ServerBootstrap()
-        .group(group)
-        .channel(NioServerSocketChannel.class)
-        .option(ChannelOption.SO_BACKLOG, 1024)
-        .childOption(ChannelOption.TCP_NODELAY, true)
-        .childHandler(
-            new ChannelInitializer<SocketChannel>() {
-              @Override
-              protected void initChannel(SocketChannel ch) {
-                ch.pipeline()
-                    .addLast(new IdleStateHandler(idle.toMillis(), 0, 0, TimeUnit.MILLISECONDS))
-                    .addLast(new CloseWhenIdle());
-                pipeline.accept(ch);
-              }
-            })
-        .bind(address)
-        .sync()
-        .channel();
-  }
-
-  /** Binds a UDP socket whose datagrams go to {@code handler}. */
-  public static Channel udp(EventLoopGroup group, InetSocketAddress address, ChannelHandler handler)
-      throws InterruptedException {
-    return new Bootstrap()
-        .group(group)
-        .channel(NioDatagramChannel.class)
-        .handler(handler)
-        .bind(address)
-        .sync()
-        .channel();
-  }
-
-  /** Closes a connection that sent nothing for the idle timeout. */
-  private static final class CloseWhenIdle extends ChannelInboundHandlerAdapter {
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-      if (evt instanceof IdleStateEvent) {
-        ctx.close();
-      } else {
-        ctx.fireUserEventTriggered(evt);
-      }
-    }
-  }
-
   /** The port a protocol's (first) listener is bound to. */
   public int port(String protocol) {
     List<Channel> bound = channels.get(protocol);
     if (bound == null) {
       throw new IllegalArgumentException("the edge does not serve " + protocol);
     }
-    return ((InetSocketAddress) bound.get(0).localAddress()).getPort();
+    return Listeners.port(bound.get(0));
   }
 
   /** The protocols served, by name, with their ports. */

@@ -1,14 +1,12 @@
 package org.popbeforesmtp.edge;
 
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import org.popbeforesmtp.net.Listeners;
 
 /**
  * Postfix SMTP access policy delegation ({@link PolicyCodec}): {@code action=<ok.action>} for a
@@ -51,33 +49,21 @@ public final class PolicyProtocol implements EdgeProtocol {
               + okAction
               + "' is not a Postfix action (e.g. OK, PERMIT, FILTER smtp:...)");
     }
-    return new Server() {
-      @Override
-      public EdgeProtocol protocol() {
-        return PolicyProtocol.this;
-      }
-
-      @Override
-      public int port() {
-        return port;
-      }
-
-      @Override
-      public List<Channel> bind(
-          EventLoopGroup group, InetSocketAddress address, EdgeLookups lookups)
-          throws InterruptedException {
-        EdgeLookups.Meters meters = lookups.meters(NAME);
-        return List.of(
-            EdgeServers.tcp(
-                group,
-                address,
-                lookups.idleTimeout(),
-                ch ->
-                    ch.pipeline()
-                        .addLast(new PolicyCodec())
-                        .addLast(new Handler(okAction, meters))));
-      }
-    };
+    return new Server(
+        this,
+        port,
+        (group, address, lookups) -> {
+          EdgeLookups.Meters meters = lookups.meters(NAME);
+          return List.of(
+              Listeners.tcp(
+                  group,
+                  address,
+                  lookups.idleTimeout(),
+                  ch ->
+                      ch.pipeline()
+                          .addLast(new PolicyCodec())
+                          .addLast(new Handler(okAction, meters))));
+        });
   }
 
   static final class Handler extends SimpleChannelInboundHandler<Map<String, String>> {

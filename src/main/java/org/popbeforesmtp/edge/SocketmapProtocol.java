@@ -1,14 +1,12 @@
 package org.popbeforesmtp.edge;
 
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.util.AttributeKey;
-import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
+import org.popbeforesmtp.net.Listeners;
 
 /**
  * The socketmap protocol (netstrings; Postfix's {@code socketmap:} table and sendmail's {@code
@@ -61,33 +59,21 @@ public final class SocketmapProtocol implements EdgeProtocol {
           "socketmap.temp.when.not.ready '" + temp + "' must be true or false");
     }
     boolean tempWhenNotReady = Boolean.parseBoolean(temp);
-    return new Server() {
-      @Override
-      public EdgeProtocol protocol() {
-        return SocketmapProtocol.this;
-      }
-
-      @Override
-      public int port() {
-        return port;
-      }
-
-      @Override
-      public List<Channel> bind(
-          EventLoopGroup group, InetSocketAddress address, EdgeLookups lookups)
-          throws InterruptedException {
-        EdgeLookups.Meters meters = lookups.meters(NAME);
-        return List.of(
-            EdgeServers.tcp(
-                group,
-                address,
-                lookups.idleTimeout(),
-                ch ->
-                    ch.pipeline()
-                        .addLast(new NetstringCodec())
-                        .addLast(new Handler(value, tempWhenNotReady, meters))));
-      }
-    };
+    return new Server(
+        this,
+        port,
+        (group, address, lookups) -> {
+          EdgeLookups.Meters meters = lookups.meters(NAME);
+          return List.of(
+              Listeners.tcp(
+                  group,
+                  address,
+                  lookups.idleTimeout(),
+                  ch ->
+                      ch.pipeline()
+                          .addLast(new NetstringCodec())
+                          .addLast(new Handler(value, tempWhenNotReady, meters))));
+        });
   }
 
   static final class Handler extends SimpleChannelInboundHandler<String> {

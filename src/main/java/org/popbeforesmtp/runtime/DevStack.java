@@ -140,6 +140,7 @@ public final class DevStack implements AutoCloseable {
     i.put("schema.registry.url", registry.url());
     i.put("http.port", Integer.toString(s.ingestPort()));
     i.put("server.id", "dev");
+    i.put("whoson.port", "0"); // whoson writers on any free port (the edge's whoson has 9876)
     ingest =
         push(
             IngestApp.start(

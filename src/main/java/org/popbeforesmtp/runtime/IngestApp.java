@@ -5,19 +5,30 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.popbeforesmtp.config.IngestConfig;
 import org.popbeforesmtp.ingest.DovecotPolicyEndpoint;
 import org.popbeforesmtp.ingest.LoginPublisher;
+import org.popbeforesmtp.ingest.WhosonWriters;
+import org.popbeforesmtp.net.Listeners;
+import org.popbeforesmtp.net.Whoson;
 import org.popbeforesmtp.registry.SchemaRegistryClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Dovecot auth-policy endpoint ({@code POST /v1/dovecot-policy?command=...}) with its {@link
+ * The Dovecot auth-policy endpoint ({@code POST /v1/dovecot-policy?command=...}) and, when {@code
+ * whoson.port} is set, the whoson writer server ({@link WhosonWriters}), with their {@link
  * LoginPublisher}, health and Prometheus metrics. Close stops HTTP first, then drains the
  * publisher.
  */
@@ -25,6 +36,8 @@ public final class IngestApp implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(IngestApp.class);
 
   private final Javalin http;
+  private final EventLoopGroup whosonGroup;
+  private final List<Channel> whoson;
   private final LoginPublisher publisher;
   private final PrometheusMeterRegistry metrics;
   private final SchemaRegistryClient registry;
@@ -32,16 +45,20 @@ public final class IngestApp implements AutoCloseable {
 
   private IngestApp(
       Javalin http,
+      EventLoopGroup whosonGroup,
+      List<Channel> whoson,
       LoginPublisher publisher,
       PrometheusMeterRegistry metrics,
       SchemaRegistryClient registry) {
     this.http = http;
+    this.whosonGroup = whosonGroup;
+    this.whoson = whoson;
     this.publisher = publisher;
     this.metrics = metrics;
     this.registry = registry;
   }
 
-  public static IngestApp start(IngestConfig config) {
+  public static IngestApp start(IngestConfig config) throws InterruptedException {
     SchemaRegistryClient registry = config.registry().newClient();
     Properties props = new Properties();
     props.putAll(config.kafka());
@@ -112,11 +129,46 @@ public final class IngestApp implements AutoCloseable {
         "Dovecot auth-policy endpoint on http://{}:{}/v1/dovecot-policy",
         config.bind(),
         http.port());
-    return new IngestApp(http, publisher, metrics, registry);
+    EventLoopGroup whosonGroup = null;
+    List<Channel> whoson = List.of();
+    if (config.whosonOn()) {
+      WhosonWriters writers =
+          new WhosonWriters(
+              config.allowedNetworks(), config.serverId(), Clock.systemUTC(), publisher::submit);
+      FunctionCounter.builder(
+              "pop_before_smtp_ingest_whoson_refused", writers, WhosonWriters::refused)
+          .description("whoson requests refused (writer not allowed, malformed)")
+          .register(metrics);
+      whosonGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+      try {
+        whoson =
+            Whoson.bind(
+                whosonGroup,
+                new InetSocketAddress(config.bind(), config.whosonPort()),
+                WHOSON_IDLE,
+                writers);
+      } catch (InterruptedException | RuntimeException e) {
+        whosonGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        http.stop();
+        publisher.close();
+        throw e;
+      }
+      LOG.info(
+          "whoson writers on {}:{} (TCP and UDP)", config.bind(), Listeners.port(whoson.get(0)));
+    }
+    return new IngestApp(http, whosonGroup, whoson, publisher, metrics, registry);
   }
+
+  /** Idle whoson writer connections are closed after this. */
+  private static final Duration WHOSON_IDLE = Duration.ofMinutes(10);
 
   public int httpPort() {
     return http.port();
+  }
+
+  /** The whoson writer port (TCP and UDP), or -1 when off. */
+  public int whosonPort() {
+    return whoson.isEmpty() ? -1 : Listeners.port(whoson.get(0));
   }
 
   public LoginPublisher publisher() {
@@ -130,6 +182,10 @@ public final class IngestApp implements AutoCloseable {
     }
     closed = true;
     http.stop();
+    whoson.forEach(c -> c.close().syncUninterruptibly());
+    if (whosonGroup != null) {
+      whosonGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
     publisher.close();
     metrics.close();
     registry.close();

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.popbeforesmtp.net.Whoson;
 
 /**
  * whoson over TCP and UDP with literal request and reply bytes: the request line and its empty line
@@ -25,7 +26,8 @@ class WhosonProtocolTest {
       new EdgeLookups(lookup, Duration.ofMinutes(5), new SimpleMeterRegistry()).meters("whoson");
 
   private EmbeddedChannel tcp() {
-    return new EmbeddedChannel(new WhosonProtocol.Codec(), new WhosonProtocol.TcpHandler(meters));
+    return new EmbeddedChannel(
+        new Whoson.Codec(), new Whoson.TcpHandler(new WhosonProtocol.Answers(meters)));
   }
 
   private static ByteBuf bytes(String s) {
@@ -95,7 +97,7 @@ class WhosonProtocolTest {
   @Test
   void shouldAnswerStarAndCloseOnOversizeOrASecondLine() {
     EmbeddedChannel ch = tcp();
-    ch.writeInbound(bytes("QUERY 127.0.0.5 " + "x".repeat(WhosonProtocol.MAX_REQUEST_BYTES)));
+    ch.writeInbound(bytes("QUERY 127.0.0.5 " + "x".repeat(Whoson.MAX_REQUEST_BYTES)));
     assertThat(replies(ch)).startsWith("*whoson request line longer than 1024 bytes");
     assertThat(ch.isOpen()).isFalse();
     ch = tcp();
@@ -133,7 +135,8 @@ class WhosonProtocolTest {
 
   @Test
   void shouldAnswerOneDatagramPerRequestOverUdp() {
-    EmbeddedChannel ch = new EmbeddedChannel(new WhosonProtocol.UdpHandler(meters));
+    EmbeddedChannel ch =
+        new EmbeddedChannel(new Whoson.UdpHandler(new WhosonProtocol.Answers(meters)));
     InetSocketAddress client = new InetSocketAddress("127.0.0.1", 40000);
     InetSocketAddress server = new InetSocketAddress("127.0.0.1", 9876);
     ch.writeInbound(new DatagramPacket(bytes("QUERY 127.0.0.5\r\n\r\n"), server, client));

@@ -121,6 +121,14 @@ class DevStackIT {
               "pop_before_smtp_edge_lookups_total{protocol=\"policy\",verdict=\"granted\"} 1.0")
           .contains("pop_before_smtp_edge_cache_grants 1.0")
           .contains("pop_before_smtp_edge_cache_bytes");
+      // a POP server's whoson hook, through ingest, Kafka and the processor, to the edge
+      assertThat(whosonUdp(stack.ingest().whosonPort(), "LOGIN 203.0.113.77 carol\r\n\r\n"))
+          .isEqualTo("+LOGIN OK\r\n\r\n");
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> whosonUdp(whoson, "QUERY 203.0.113.77\r\n\r\n").equals("+carol\r\n\r\n"));
+      assertThat(whosonTcp(stack.ingest().whosonPort(), "LOGOUT 203.0.113.77\r\n\r\n"))
+          .isEqualTo("+LOGOUT OK\r\n\r\n");
 
       HttpResponse<String> report =
           http.send(

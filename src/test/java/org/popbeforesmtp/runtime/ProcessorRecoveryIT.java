@@ -6,8 +6,6 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -44,6 +42,7 @@ import org.popbeforesmtp.config.StreamsSettings;
 import org.popbeforesmtp.registry.AvroSerializer;
 import org.popbeforesmtp.registry.SerdeConfig;
 import org.popbeforesmtp.testing.KafkaBroker;
+import org.popbeforesmtp.testing.LoopbackPorts;
 import org.popbeforesmtp.testing.TestEvents;
 
 /**
@@ -99,7 +98,7 @@ class ProcessorRecoveryIT {
 
   @Test
   void shouldServeEveryGrantAgainWithin15sOfAKillAndRestart() throws Exception {
-    int port = freePort();
+    int port = LoopbackPorts.free();
     Process processor = startChild("a", port);
     awaitReady(port);
     Load load = new Load();
@@ -133,7 +132,7 @@ class ProcessorRecoveryIT {
 
   @Test
   void shouldFailOverToTheSurvivorWhenTheKilledInstanceStaysDown() throws Exception {
-    int port = freePort();
+    int port = LoopbackPorts.free();
     Process killedOne = startChild("a", port);
     Map<String, String> settings = settings(dir.resolve("b"), 0);
     try (ProcessorApp survivor =
@@ -302,11 +301,5 @@ class ProcessorRecoveryIT {
     Process p = pb.start();
     children.add(p);
     return p;
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
   }
 }

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.popbeforesmtp.config.ConfigSources;
 import org.popbeforesmtp.config.ProcessorConfig;
+import org.popbeforesmtp.testing.LoopbackPorts;
 
 /**
  * A processor started while Kafka does not answer waits for it instead of exiting: its health
@@ -28,8 +27,8 @@ class ProcessorWithoutKafkaTest {
 
   @Test
   void shouldWaitForKafkaWithHealthAnsweringNotReady() throws Exception {
-    int port = freePort();
-    int nothing = freePort();
+    int port = LoopbackPorts.free();
+    int nothing = LoopbackPorts.free();
     ProcessorConfig config =
         ProcessorConfig.from(
             ConfigSources.of(
@@ -82,11 +81,5 @@ class ProcessorWithoutKafkaTest {
                 .build(),
             HttpResponse.BodyHandlers.discarding())
         .statusCode();
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
   }
 }

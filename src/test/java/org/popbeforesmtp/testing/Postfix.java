@@ -2,9 +2,6 @@ package org.popbeforesmtp.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,8 +36,8 @@ public final class Postfix implements AutoCloseable {
 
   public static Postfix start(Path base, int policyPort, int socketmapPort)
       throws IOException, InterruptedException {
-    int smtpPolicy = freePort();
-    int smtpSocketmap = freePort();
+    int smtpPolicy = LoopbackPorts.free();
+    int smtpSocketmap = LoopbackPorts.free();
     Path conf = base.resolve("conf");
     Files.createDirectories(conf);
     Files.createDirectories(base.resolve("run/postfix/spool"));
@@ -95,7 +92,7 @@ public final class Postfix implements AutoCloseable {
             .start();
     Postfix postfix = new Postfix(base, process, smtpPolicy, smtpSocketmap);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (!listening(smtpPolicy) || !listening(smtpSocketmap)) {
+    while (!LoopbackPorts.listening(smtpPolicy) || !LoopbackPorts.listening(smtpSocketmap)) {
       if (!process.isAlive() || System.nanoTime() > deadline) {
         postfix.close();
         throw new IllegalStateException(
@@ -138,20 +135,6 @@ public final class Postfix implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       process.destroyForcibly();
-    }
-  }
-
-  private static boolean listening(int port) {
-    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
-      return s.isConnected();
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
     }
   }
 }

@@ -3,9 +3,6 @@ package org.popbeforesmtp.testing;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,7 +44,7 @@ public final class Sendmail implements AutoCloseable {
         Path.of("deploy/sendmail/popbeforesmtp.m4"),
         cf.resolve("hack/popbeforesmtp.m4"),
         StandardCopyOption.REPLACE_EXISTING);
-    int smtp = freePort();
+    int smtp = LoopbackPorts.free();
     String mc;
     try (InputStream in = Sendmail.class.getResourceAsStream("/sendmail/sendmail.mc")) {
       mc = new String(in.readAllBytes(), StandardCharsets.UTF_8);
@@ -82,7 +79,7 @@ public final class Sendmail implements AutoCloseable {
             .start();
     Sendmail sendmail = new Sendmail(base, process, smtp);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (!listening(smtp)) {
+    while (!LoopbackPorts.listening(smtp)) {
       if (!process.isAlive() || System.nanoTime() > deadline) {
         sendmail.close();
         throw new IllegalStateException(
@@ -131,20 +128,6 @@ public final class Sendmail implements AutoCloseable {
               throw new UncheckedIOException(e);
             }
           });
-    }
-  }
-
-  private static boolean listening(int port) {
-    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
-      return s.isConnected();
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
     }
   }
 }
