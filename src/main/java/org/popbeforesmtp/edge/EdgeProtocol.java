@@ -1,10 +1,13 @@
 package org.popbeforesmtp.edge;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.EventLoopGroup;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
+import org.popbeforesmtp.net.Listeners;
 
 /**
  * One lookup protocol the edge serves (Postfix policy delegation, socketmap, whoson, ...): its
@@ -77,6 +80,28 @@ public interface EdgeProtocol {
      */
     List<Channel> bind(EventLoopGroup group, InetSocketAddress address, EdgeLookups lookups)
         throws InterruptedException;
+  }
+
+  /**
+   * A server of one TCP listener: each connection gets the handlers {@code handlers} makes (a
+   * codec, then the protocol's handler), given the protocol's meters.
+   */
+  static Server tcp(
+      EdgeProtocol protocol,
+      int port,
+      Function<EdgeLookups.Meters, List<ChannelHandler>> handlers) {
+    return new Server(
+        protocol,
+        port,
+        (group, address, lookups) -> {
+          EdgeLookups.Meters meters = lookups.meters(protocol.name());
+          return List.of(
+              Listeners.tcp(
+                  group,
+                  address,
+                  lookups.idleTimeout(),
+                  ch -> handlers.apply(meters).forEach(ch.pipeline()::addLast)));
+        });
   }
 
   /** Parses a port setting: 0-65535, or an error naming the setting. */

@@ -6,7 +6,6 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import org.popbeforesmtp.net.Listeners;
 
 /**
  * Postfix SMTP access policy delegation ({@link PolicyCodec}): {@code action=<ok.action>} for a
@@ -49,21 +48,8 @@ public final class PolicyProtocol implements EdgeProtocol {
               + okAction
               + "' is not a Postfix action (e.g. OK, PERMIT, FILTER smtp:...)");
     }
-    return new Server(
-        this,
-        port,
-        (group, address, lookups) -> {
-          EdgeLookups.Meters meters = lookups.meters(NAME);
-          return List.of(
-              Listeners.tcp(
-                  group,
-                  address,
-                  lookups.idleTimeout(),
-                  ch ->
-                      ch.pipeline()
-                          .addLast(new PolicyCodec())
-                          .addLast(new Handler(okAction, meters))));
-        });
+    return EdgeProtocol.tcp(
+        this, port, meters -> List.of(new PolicyCodec(), new Handler(okAction, meters)));
   }
 
   static final class Handler extends SimpleChannelInboundHandler<Map<String, String>> {

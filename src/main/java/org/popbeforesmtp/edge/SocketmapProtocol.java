@@ -6,7 +6,6 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.util.AttributeKey;
 import java.util.List;
 import java.util.Map;
-import org.popbeforesmtp.net.Listeners;
 
 /**
  * The socketmap protocol (netstrings; Postfix's {@code socketmap:} table and sendmail's {@code
@@ -59,21 +58,10 @@ public final class SocketmapProtocol implements EdgeProtocol {
           "socketmap.temp.when.not.ready '" + temp + "' must be true or false");
     }
     boolean tempWhenNotReady = Boolean.parseBoolean(temp);
-    return new Server(
+    return EdgeProtocol.tcp(
         this,
         port,
-        (group, address, lookups) -> {
-          EdgeLookups.Meters meters = lookups.meters(NAME);
-          return List.of(
-              Listeners.tcp(
-                  group,
-                  address,
-                  lookups.idleTimeout(),
-                  ch ->
-                      ch.pipeline()
-                          .addLast(new NetstringCodec())
-                          .addLast(new Handler(value, tempWhenNotReady, meters))));
-        });
+        meters -> List.of(new NetstringCodec(), new Handler(value, tempWhenNotReady, meters)));
   }
 
   static final class Handler extends SimpleChannelInboundHandler<String> {
