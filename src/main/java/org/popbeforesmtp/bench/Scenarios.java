@@ -910,23 +910,33 @@ final class Scenarios {
 
   private Result edgeMemory() throws Exception {
     Result r = new Result("edge-memory", "grants", "heap bytes/grant", "table bytes/grant", "load");
-    for (int n : quick ? new int[] {1_000_000} : new int[] {1_000_000, 10_000_000}) {
-      long before = usedHeap();
-      GrantTable table = new GrantTable();
-      long expires = System.currentTimeMillis() + 3_600_000;
-      for (int i = 0; i < n; i++) {
-        table.put(IpPrefix.parse(Bench.address(i)), expires);
-      }
-      long after = usedHeap();
-      r.row(
-          f0(n),
-          f1((after - before) / (double) n),
-          f1(table.arrayBytes() / (double) n),
-          "in memory (GrantTable.put)");
-      r.figure("heapBytesPerGrant", (after - before) / (double) n);
-      r.figure("tableBytesPerGrant", table.arrayBytes() / (double) n);
-      if (table.size() != n) {
-        throw new IllegalStateException("table holds " + table.size() + " of " + n);
+    // expiries only (policy and socketmap), then with each grant's user (whoson answers +user)
+    int[] sizes = quick ? new int[] {1_000_000} : new int[] {1_000_000, 10_000_000};
+    for (boolean users : new boolean[] {false, true}) {
+      for (int n : users ? new int[] {1_000_000} : sizes) {
+        long before = usedHeap();
+        GrantTable table = new GrantTable(users);
+        long expires = System.currentTimeMillis() + 3_600_000;
+        for (int i = 0; i < n; i++) {
+          table.put(
+              IpPrefix.parse(Bench.address(i)),
+              expires,
+              users ? "user" + i + "@example.com" : null);
+        }
+        long after = usedHeap();
+        r.row(
+            f0(n),
+            f1((after - before) / (double) n),
+            f1(table.arrayBytes() / (double) n),
+            users
+                ? "in memory, with usernames (GrantTable.put; whoson on)"
+                : "in memory (GrantTable.put)");
+        String suffix = users ? "WithUsers" : "";
+        r.figure("heapBytesPerGrant" + suffix, (after - before) / (double) n);
+        r.figure("tableBytesPerGrant" + suffix, table.arrayBytes() / (double) n);
+        if (table.size() != n) {
+          throw new IllegalStateException("table holds " + table.size() + " of " + n);
+        }
       }
     }
     // cold start: an edge reading a compacted grants topic from the beginning
