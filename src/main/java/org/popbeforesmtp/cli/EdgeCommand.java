@@ -55,6 +55,19 @@ public final class EdgeCommand implements Callable<Integer>, ProtocolOptions.Tar
       description = "Close idle protocol connections after (default 10m).")
   String idleTimeout;
 
+  @Option(
+      names = "--request-timeout",
+      description =
+          "Close a connection whose request is not complete this long after its first byte"
+              + " (default 10s).")
+  String requestTimeout;
+
+  @Option(
+      names = "--max-connections",
+      description =
+          "Connections each protocol holds open at once; more are closed at once (default 4096).")
+  String maxConnections;
+
   private final Map<String, String> env;
   private final Map<String, String> protocolFlags = new LinkedHashMap<>();
 
@@ -75,6 +88,8 @@ public final class EdgeCommand implements Callable<Integer>, ProtocolOptions.Tar
     flags.putAll(protocolFlags);
     flags.put("skew.allowance", skewAllowance);
     flags.put("idle.timeout", idleTimeout);
+    flags.put("request.timeout", requestTimeout);
+    flags.put("max.connections", maxConnections);
     return EdgeConfig.from(cluster.load(EdgeConfig.SETTINGS, EdgeConfig.DEFAULTS, env, flags));
   }
 

@@ -18,6 +18,8 @@ import org.popbeforesmtp.registry.SerdeConfig;
  * @param servers the configured protocol servers, in {@link EdgeProtocol#all()} order
  * @param skewAllowance a grant stops counting this long before its expiresAt
  * @param idleTimeout idle protocol connections are closed after this
+ * @param requestTimeout a request must complete this long after its first byte
+ * @param maxConnections connections each protocol holds open at once
  */
 public record EdgeConfig(
     String bootstrapServers,
@@ -28,6 +30,8 @@ public record EdgeConfig(
     int httpPort,
     Duration skewAllowance,
     Duration idleTimeout,
+    Duration requestTimeout,
+    int maxConnections,
     Map<String, String> kafka) {
 
   /** The setting that lists the protocols to serve. */
@@ -39,6 +43,10 @@ public record EdgeConfig(
   public EdgeConfig {
     if (httpPort < 0 || httpPort > 65535) {
       throw new IllegalArgumentException("http.port " + httpPort + " must be 0-65535");
+    }
+    if (maxConnections < 1) {
+      throw new IllegalArgumentException(
+          "max.connections " + maxConnections + " must be at least 1");
     }
     servers = List.copyOf(servers);
     kafka = Map.copyOf(kafka);
@@ -60,6 +68,8 @@ public record EdgeConfig(
     }
     d.put("skew.allowance", "0s");
     d.put("idle.timeout", "10m");
+    d.put("request.timeout", "10s");
+    d.put("max.connections", "4096");
     return Map.copyOf(d);
   }
 
@@ -74,6 +84,8 @@ public record EdgeConfig(
         sources.getInt("http.port"),
         Durations.parse("skew.allowance", sources.require("skew.allowance")),
         Durations.parse("idle.timeout", sources.require("idle.timeout")),
+        Durations.parse("request.timeout", sources.require("request.timeout")),
+        sources.getInt("max.connections"),
         sources.kafka());
   }
 

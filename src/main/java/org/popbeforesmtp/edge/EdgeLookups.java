@@ -1,6 +1,8 @@
 package org.popbeforesmtp.edge;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
@@ -8,14 +10,24 @@ import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.popbeforesmtp.net.Listeners;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * What every protocol server of the edge shares: the {@link GrantLookup}, counted and timed per
- * protocol, and the idle timeout of its connections. A lookup that throws answers "not granted".
+ * protocol, and the limits of its connections. A lookup that throws answers "not granted".
+ *
+ * @param idleTimeout a connection that sends nothing this long is closed
+ * @param requestTimeout a request must complete this long after its first byte (slowloris)
+ * @param maxConnections connections one protocol holds open at once; more are closed at once
  */
-public record EdgeLookups(GrantLookup lookup, Duration idleTimeout, MeterRegistry metrics) {
+public record EdgeLookups(
+    GrantLookup lookup,
+    Duration idleTimeout,
+    Duration requestTimeout,
+    int maxConnections,
+    MeterRegistry metrics) {
   private static final Logger LOG = LoggerFactory.getLogger(EdgeLookups.class);
 
   /** Per protocol: lookups by verdict, lookup latency, malformed requests. */
@@ -76,6 +88,31 @@ public record EdgeLookups(GrantLookup lookup, Duration idleTimeout, MeterRegistr
     double malformedCount() {
       return malformed.count();
     }
+  }
+
+  /** The limits of a protocol's TCP listener. */
+  public Listeners.Limits limits(String protocol) {
+    return new Listeners.Limits(protocol, idleTimeout, requestTimeout, maxConnections);
+  }
+
+  /** A protocol's connection counts, as metrics tagged with its name. */
+  public Listeners.Connections connections(String protocol) {
+    Listeners.Connections c = new Listeners.Connections();
+    Gauge.builder("pop_before_smtp_edge_connections", c, Listeners.Connections::open)
+        .description("protocol connections open")
+        .tag("protocol", protocol)
+        .register(metrics);
+    FunctionCounter.builder(
+            "pop_before_smtp_edge_connections_refused", c, Listeners.Connections::refused)
+        .description("connections closed at once: max.connections were open")
+        .tag("protocol", protocol)
+        .register(metrics);
+    FunctionCounter.builder(
+            "pop_before_smtp_edge_requests_timed_out", c, Listeners.Connections::timedOut)
+        .description("connections closed: a request did not complete within request.timeout")
+        .tag("protocol", protocol)
+        .register(metrics);
+    return c;
   }
 
   /** The meters of one protocol (its name tags the metrics). */

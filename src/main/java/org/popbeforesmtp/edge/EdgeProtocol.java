@@ -99,7 +99,8 @@ public interface EdgeProtocol {
               Listeners.tcp(
                   group,
                   address,
-                  lookups.idleTimeout(),
+                  lookups.limits(protocol.name()),
+                  lookups.connections(protocol.name()),
                   ch -> handlers.apply(meters).forEach(ch.pipeline()::addLast)));
         });
   }

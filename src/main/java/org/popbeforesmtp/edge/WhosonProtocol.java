@@ -42,7 +42,11 @@ public final class WhosonProtocol implements EdgeProtocol {
         port,
         (group, address, lookups) -> {
           return Whoson.bind(
-              group, address, lookups.idleTimeout(), new Answers(lookups.meters(NAME)));
+              group,
+              address,
+              lookups.limits(NAME),
+              lookups.connections(NAME),
+              new Answers(lookups.meters(NAME)));
         });
   }
 

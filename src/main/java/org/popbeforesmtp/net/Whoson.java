@@ -15,7 +15,6 @@ import io.netty.handler.codec.TooLongFrameException;
 import io.netty.util.AttributeKey;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 
@@ -56,15 +55,23 @@ public final class Whoson {
     void malformed(Object client, String reason);
   }
 
-  /** Binds the TCP and the UDP server on {@code address} (port 0: a free port, UDP on the same). */
+  /**
+   * Binds the TCP server (under {@code limits}) and the UDP server on {@code address} (port 0: a
+   * free port, UDP on the same).
+   */
   public static List<Channel> bind(
-      EventLoopGroup group, InetSocketAddress address, Duration idle, Answerer answerer)
+      EventLoopGroup group,
+      InetSocketAddress address,
+      Listeners.Limits limits,
+      Listeners.Connections connections,
+      Answerer answerer)
       throws InterruptedException {
     Channel tcp =
         Listeners.tcp(
             group,
             address,
-            idle,
+            limits,
+            connections,
             ch -> {
               ch.config().setAllowHalfClosure(true);
               ch.pipeline().addLast(new Codec()).addLast(new TcpHandler(answerer));

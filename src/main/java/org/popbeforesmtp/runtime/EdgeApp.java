@@ -78,7 +78,9 @@ public final class EdgeApp implements AutoCloseable {
                     ? Double.NaN
                     : (System.currentTimeMillis() - c.newestRecordTimestamp()) / 1000.0)
         .register(metrics);
-    EdgeLookups lookups = new EdgeLookups(cache, config.idleTimeout(), metrics);
+    EdgeLookups lookups =
+        new EdgeLookups(
+            cache, config.idleTimeout(), config.requestTimeout(), config.maxConnections(), metrics);
     EdgeServers servers;
     try {
       servers = EdgeServers.start(config.servers(), lookups, config.bind());

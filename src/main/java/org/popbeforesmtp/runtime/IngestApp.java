@@ -145,7 +145,8 @@ public final class IngestApp implements AutoCloseable {
             Whoson.bind(
                 whosonGroup,
                 new InetSocketAddress(config.bind(), config.whosonPort()),
-                WHOSON_IDLE,
+                WHOSON_LIMITS,
+                new Listeners.Connections(),
                 writers);
       } catch (InterruptedException | RuntimeException e) {
         whosonGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
@@ -159,8 +160,9 @@ public final class IngestApp implements AutoCloseable {
     return new IngestApp(http, whosonGroup, whoson, publisher, metrics, registry);
   }
 
-  /** Idle whoson writer connections are closed after this. */
-  private static final Duration WHOSON_IDLE = Duration.ofMinutes(10);
+  /** What whoson writer connections may do (POP servers hold a few each). */
+  private static final Listeners.Limits WHOSON_LIMITS =
+      new Listeners.Limits("whoson writers", Duration.ofMinutes(10), Duration.ofSeconds(10), 1024);
 
   public int httpPort() {
     return http.port();

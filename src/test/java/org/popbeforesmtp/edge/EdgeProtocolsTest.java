@@ -62,7 +62,8 @@ class EdgeProtocolsTest {
 
   private final FakeLookup lookup = new FakeLookup();
   private final EdgeLookups lookups =
-      new EdgeLookups(lookup, Duration.ofMinutes(5), new SimpleMeterRegistry());
+      new EdgeLookups(
+          lookup, Duration.ofMinutes(5), Duration.ofSeconds(10), 4096, new SimpleMeterRegistry());
 
   private EmbeddedChannel policy() {
     return new EmbeddedChannel(

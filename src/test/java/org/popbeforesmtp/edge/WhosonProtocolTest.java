@@ -23,7 +23,13 @@ import org.popbeforesmtp.net.Whoson;
 class WhosonProtocolTest {
   private final EdgeProtocolsTest.FakeLookup lookup = new EdgeProtocolsTest.FakeLookup();
   private final EdgeLookups.Meters meters =
-      new EdgeLookups(lookup, Duration.ofMinutes(5), new SimpleMeterRegistry()).meters("whoson");
+      new EdgeLookups(
+              lookup,
+              Duration.ofMinutes(5),
+              Duration.ofSeconds(10),
+              4096,
+              new SimpleMeterRegistry())
+          .meters("whoson");
 
   private EmbeddedChannel tcp() {
     return new EmbeddedChannel(

@@ -35,7 +35,12 @@ class WhosonServerTest {
     try (EdgeServers servers =
         EdgeServers.start(
             List.of(new WhosonProtocol().configure(settings)),
-            new EdgeLookups(lookup, Duration.ofSeconds(30), new SimpleMeterRegistry()),
+            new EdgeLookups(
+                lookup,
+                Duration.ofSeconds(30),
+                Duration.ofSeconds(10),
+                4096,
+                new SimpleMeterRegistry()),
             "127.0.0.1")) {
       int port = servers.port(WhosonProtocol.NAME);
       SplittableRandom random = new SplittableRandom(11);
