@@ -185,6 +185,21 @@ public final class GrantRules {
     if (value == null || value.isBlank()) {
       throw new InvalidLoginException(field + " is missing or blank");
     }
+    requireShort(field, value);
+  }
+
+  /**
+   * Longest username, eventId, serverId, clientIp or revocation target accepted (an e-mail address
+   * is at most 254): a longer one could not be published in a grant and is dead-lettered.
+   */
+  public static final int MAX_TEXT = 512;
+
+  /** Refuses a text longer than {@link #MAX_TEXT}, naming the field. */
+  public static void requireShort(String field, String value) {
+    if (value.length() > MAX_TEXT) {
+      throw new InvalidLoginException(
+          field + " is " + value.length() + " characters long; at most " + MAX_TEXT);
+    }
   }
 
   /**

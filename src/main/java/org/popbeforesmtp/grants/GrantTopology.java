@@ -89,7 +89,8 @@ public final class GrantTopology {
     KStream<String, SpecificRecord> revocationInputs =
         builder.stream(
                 topics.revocations(),
-                Consumed.with(Serdes.String(), serdes.revocations()).withName("revocations-source"))
+                Consumed.with(Serdes.String(), DecodeFailureHeader.wrap(serdes.revocations()))
+                    .withName("revocations-source"))
             .processValues(ValidateRevocation::new, Named.as("validate-revocations"))
             .repartition(
                 Repartitioned.<String, Revocation>as(StoreNames.REVOCATION_BROADCAST)
@@ -202,6 +203,7 @@ public final class GrantTopology {
       if (revocation.getTarget() == null || revocation.getTarget().isBlank()) {
         throw new InvalidLoginException("revocation target is missing");
       }
+      GrantRules.requireShort("revocation target", revocation.getTarget());
       switch (revocation.getScope()) {
         case KEY -> {
           Revocation canonical = Revocation.newBuilder(revocation).build();

@@ -42,6 +42,7 @@ public final class GrantDriver implements AutoCloseable {
   public final TestInputTopic<String, LoginEvent> logins;
   public final TestInputTopic<byte[], byte[]> rawLogins;
   public final TestInputTopic<String, Revocation> revocations;
+  public final TestInputTopic<byte[], byte[]> rawRevocations;
   public final TestOutputTopic<String, RelayGrant> grants;
   public final TestOutputTopic<byte[], byte[]> deadLetters;
   private Instant now = T0;
@@ -65,6 +66,9 @@ public final class GrantDriver implements AutoCloseable {
     this.revocations =
         driver.createInputTopic(
             topics.revocations(), new StringSerializer(), serdes.revocations().serializer());
+    this.rawRevocations =
+        driver.createInputTopic(
+            topics.revocations(), new ByteArraySerializer(), new ByteArraySerializer());
     this.grants =
         driver.createOutputTopic(
             topics.grants(), new StringDeserializer(), serdes.grants().deserializer());
