@@ -11,6 +11,7 @@ import org.popbeforesmtp.avro.Revocation;
 import org.popbeforesmtp.avro.RevocationScope;
 import org.popbeforesmtp.grants.GrantRules;
 import org.popbeforesmtp.grants.InvalidLoginException;
+import org.popbeforesmtp.net.IpAddress;
 
 /**
  * The body of {@code POST /v1/revocations}: {@code {"scope":"KEY"|"USER", "target":"...",
@@ -79,6 +80,38 @@ public final class RevocationRequests {
       throw new IllegalArgumentException(field + " is required");
     }
     return node.asText().strip();
+  }
+
+  /** Why a revocation request may not be made: the HTTP status and the reason. */
+  public record Refusal(int status, String error, String message) {}
+
+  /**
+   * Who may revoke: with {@code admin.token} set, whoever presents it as a bearer token (from
+   * anywhere, loopback included); without it, loopback clients only.
+   *
+   * @param remote the client's address as the HTTP server saw it
+   * @param authorization the Authorization header, or null
+   * @param token the configured admin token, or null
+   * @return null when allowed, else why not
+   */
+  public static Refusal refusal(String remote, String authorization, String token) {
+    if (token != null) {
+      return tokenMatches(authorization, token)
+          ? null
+          : new Refusal(401, "unauthorized", "a valid bearer token is required");
+    }
+    boolean loopback;
+    try {
+      loopback = IpAddress.parse(remote).isLoopback();
+    } catch (IllegalArgumentException | NullPointerException e) {
+      loopback = false;
+    }
+    return loopback
+        ? null
+        : new Refusal(
+            403,
+            "forbidden",
+            "revocations are accepted from loopback clients only unless admin.token is set");
   }
 
   /** Constant-time comparison of a presented bearer token with the configured one. */

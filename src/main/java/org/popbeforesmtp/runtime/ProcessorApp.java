@@ -47,7 +47,6 @@ import org.popbeforesmtp.grants.GrantRules;
 import org.popbeforesmtp.grants.GrantSerdes;
 import org.popbeforesmtp.grants.GrantTopology;
 import org.popbeforesmtp.grants.Refusal;
-import org.popbeforesmtp.net.IpAddress;
 import org.popbeforesmtp.query.GrantJson;
 import org.popbeforesmtp.query.GrantQueries;
 import org.popbeforesmtp.query.RevocationRequests;
@@ -330,21 +329,12 @@ public final class ProcessorApp implements AutoCloseable {
 
   private void revoke(Context ctx) {
     ctx.contentType("application/json");
-    String token = config.adminToken();
-    if (token != null) {
-      if (!RevocationRequests.tokenMatches(ctx.header("Authorization"), token)) {
-        ctx.status(401)
-            .result(GrantJson.error("unauthorized", "a valid bearer token is required").toString());
-        return;
-      }
-    } else if (!isLoopback(ctx.req().getRemoteAddr())) {
-      ctx.status(403)
-          .result(
-              GrantJson.error(
-                      "forbidden",
-                      "revocations are accepted from loopback clients only unless admin.token is"
-                          + " set")
-                  .toString());
+    RevocationRequests.Refusal refusal =
+        RevocationRequests.refusal(
+            ctx.req().getRemoteAddr(), ctx.header("Authorization"), config.adminToken());
+    if (refusal != null) {
+      ctx.status(refusal.status())
+          .result(GrantJson.error(refusal.error(), refusal.message()).toString());
       return;
     }
     Revocation revocation;
@@ -402,14 +392,6 @@ public final class ProcessorApp implements AutoCloseable {
               new AvroSerializer<>(Revocation.class, registry, config.registry().autoRegister()));
     }
     return revocationProducer;
-  }
-
-  private static boolean isLoopback(String remote) {
-    try {
-      return IpAddress.parse(remote).isLoopback();
-    } catch (IllegalArgumentException e) {
-      return false;
-    }
   }
 
   private static boolean forwarded(Context ctx) {

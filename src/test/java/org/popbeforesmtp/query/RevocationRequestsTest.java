@@ -67,4 +67,19 @@ class RevocationRequestsTest {
     assertThat(RevocationRequests.tokenMatches("Basic s3cret", "s3cret")).isFalse();
     assertThat(RevocationRequests.tokenMatches(null, "s3cret")).isFalse();
   }
+
+  @Test
+  void shouldLetOnlyLoopbackRevokeWithoutATokenAndOnlyTheTokenWithOne() {
+    assertThat(RevocationRequests.refusal("127.0.0.1", null, null)).isNull();
+    assertThat(RevocationRequests.refusal("::1", null, null)).isNull();
+    assertThat(RevocationRequests.refusal("192.0.2.9", "Bearer anything", null).status())
+        .as("off loopback without admin.token")
+        .isEqualTo(403);
+    assertThat(RevocationRequests.refusal("not an address", null, null).status()).isEqualTo(403);
+    assertThat(RevocationRequests.refusal("192.0.2.9", "Bearer s3cret", "s3cret")).isNull();
+    assertThat(RevocationRequests.refusal("192.0.2.9", null, "s3cret").status()).isEqualTo(401);
+    assertThat(RevocationRequests.refusal("127.0.0.1", "Bearer wrong", "s3cret").status())
+        .as("with a token set, loopback needs it too")
+        .isEqualTo(401);
+  }
 }
