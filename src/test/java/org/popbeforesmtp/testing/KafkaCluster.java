@@ -26,21 +26,39 @@ import org.apache.kafka.common.Uuid;
 public final class KafkaCluster implements AutoCloseable {
   private final Path dir;
   private final int[] brokerPorts;
+  private final int[] clientPorts;
   private final Process[] nodes;
 
-  private KafkaCluster(Path dir, int[] brokerPorts) {
+  private KafkaCluster(Path dir, int[] brokerPorts, int[] clientPorts) {
     this.dir = dir;
     this.brokerPorts = brokerPorts;
+    this.clientPorts = clientPorts;
     this.nodes = new Process[brokerPorts.length];
   }
 
+  /**
+   * A client listener with SASL/SCRAM-SHA-512 over TLS and ACLs enforced (StandardAuthorizer, no
+   * ACL means no access), next to the internal plaintext listener, whose anonymous principal is the
+   * only super user (brokers among themselves, and the test's own admin work).
+   *
+   * @param keystore PKCS12 keystore of the brokers' certificate (for 127.0.0.1)
+   */
+  public record Security(Path keystore, String password) {}
+
   /** Formats and starts {@code size} nodes; returns once all are in the cluster. */
   public static KafkaCluster start(Path dir, int size) throws Exception {
+    return start(dir, size, null);
+  }
+
+  /** As {@link #start(Path, int)}, with a secured client listener when {@code security} is set. */
+  public static KafkaCluster start(Path dir, int size, Security security) throws Exception {
     int[] brokerPorts = new int[size];
+    int[] clientPorts = new int[size];
     int[] controllerPorts = new int[size];
     StringBuilder voters = new StringBuilder();
     for (int i = 0; i < size; i++) {
       brokerPorts[i] = LoopbackPorts.free();
+      clientPorts[i] = security == null ? brokerPorts[i] : LoopbackPorts.free();
       controllerPorts[i] = LoopbackPorts.free();
       voters
           .append(i == 0 ? "" : ",")
@@ -49,7 +67,7 @@ public final class KafkaCluster implements AutoCloseable {
           .append(controllerPorts[i]);
     }
     String clusterId = Uuid.randomUuid().toString();
-    KafkaCluster cluster = new KafkaCluster(dir, brokerPorts);
+    KafkaCluster cluster = new KafkaCluster(dir, brokerPorts, clientPorts);
     for (int i = 0; i < size; i++) {
       Properties p = new Properties();
       p.put("process.roles", "broker,controller");
@@ -78,6 +96,32 @@ public final class KafkaCluster implements AutoCloseable {
       p.put("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000");
       // a killed node leaves the ISR after this (default 30 s)
       p.put("replica.lag.time.max.ms", "10000");
+      if (security != null) {
+        p.put(
+            "listeners",
+            "PLAINTEXT://127.0.0.1:"
+                + brokerPorts[i]
+                + ",CLIENT://127.0.0.1:"
+                + clientPorts[i]
+                + ",CONTROLLER://127.0.0.1:"
+                + controllerPorts[i]);
+        p.put(
+            "advertised.listeners",
+            "PLAINTEXT://127.0.0.1:" + brokerPorts[i] + ",CLIENT://127.0.0.1:" + clientPorts[i]);
+        p.put(
+            "listener.security.protocol.map",
+            "PLAINTEXT:PLAINTEXT,CLIENT:SASL_SSL,CONTROLLER:PLAINTEXT");
+        p.put("sasl.enabled.mechanisms", "SCRAM-SHA-512");
+        p.put(
+            "listener.name.client.scram-sha-512.sasl.jaas.config",
+            "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+        p.put("listener.name.client.ssl.keystore.location", security.keystore().toString());
+        p.put("listener.name.client.ssl.keystore.password", security.password());
+        p.put("listener.name.client.ssl.keystore.type", "PKCS12");
+        p.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+        p.put("super.users", "User:ANONYMOUS");
+        p.put("allow.everyone.if.no.acl.found", "false");
+      }
       Path nodeDir = Files.createDirectories(dir.resolve("node-" + (i + 1)));
       Path config = nodeDir.resolve("server.properties");
       try (Writer out = Files.newBufferedWriter(config)) {
@@ -166,6 +210,19 @@ public final class KafkaCluster implements AutoCloseable {
     return String.join(",", all);
   }
 
+  /**
+   * The client listeners' {@code host:port}s: SASL_SSL when the cluster is secured, else the same
+   * as {@link #bootstrapServers()}.
+   */
+  public String clientBootstrapServers() {
+    List<String> all = new ArrayList<>();
+    for (int port : clientPorts) {
+      all.add("127.0.0.1:" + port);
+    }
+    return String.join(",", all);
+  }
+
+  /** An admin client on the internal listener: a super user on a secured cluster. */
   public Admin admin() {
     return Admin.create(Map.of("bootstrap.servers", bootstrapServers()));
   }
