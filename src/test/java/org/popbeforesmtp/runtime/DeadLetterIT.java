@@ -107,8 +107,14 @@ class DeadLetterIT {
           badRate,
           goodRate / badRate);
       assertThat(badRate).as("bad records per second").isGreaterThanOrEqualTo(goodRate / 2);
-      // within 2x; 100 ms of slack for the commit interval and a collection on a quiet run
-      assertThat(dirtyP99).isLessThanOrEqualTo(Math.max(2 * cleanP99, cleanP99 + 100));
+      // the median within 2x (+20 ms, a commit interval); the tail looser: one hiccup of a shared
+      // 2-core machine lands in the p99 of 2,000 samples (a CI run saw 110 -> 305 ms at an equal
+      // median and equal burst rates), while bad records that cost what they must not would move
+      // the median and the burst rate, and the tail by seconds
+      assertThat(percentile(dirty, 0.5))
+          .as("good logins' median latency among bad records")
+          .isLessThanOrEqualTo(2 * percentile(clean, 0.5) + 20);
+      assertThat(dirtyP99).isLessThanOrEqualTo(Math.max(4 * cleanP99, cleanP99 + 500));
     }
   }
 
