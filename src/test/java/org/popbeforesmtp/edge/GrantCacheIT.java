@@ -181,4 +181,85 @@ class GrantCacheIT {
       broker.close();
     }
   }
+
+  @Test
+  void aColdEdgeNeverAnswersAGrantBeforeItHasCaughtUpThenAnswersLikeAWarmOne() throws Exception {
+    String bootstrap = KafkaBroker.bootstrapServers();
+    String topic = topic(bootstrap);
+    Instant later = T.plus(Duration.ofHours(1));
+    int keys = 30_000;
+    try (KafkaProducer<String, RelayGrant> producer = producer(bootstrap);
+        GrantCache warm = cache(bootstrap, topic).start()) {
+      for (int i = 0; i < keys; i++) {
+        String ip = "10.7." + (i >> 8) + "." + (i & 255);
+        producer.send(new ProducerRecord<>(topic, ip, grant(ip, later)));
+      }
+      // a third of them ended since: granted first, then a tombstone further on in the topic
+      for (int i = 0; i < keys / 3; i++) {
+        String ip = "10.7." + (i >> 8) + "." + (i & 255);
+        producer.send(new ProducerRecord<>(topic, ip, null));
+      }
+      producer.flush();
+      await().atMost(Duration.ofSeconds(60)).until(warm::isReady);
+
+      GrantCache cold = cache(bootstrap, topic);
+      AtomicLong ended = new AtomicLong();
+      AtomicLong grantedBeforeReady = new AtomicLong();
+      AtomicLong probes = new AtomicLong();
+      java.util.concurrent.atomic.AtomicBoolean probing =
+          new java.util.concurrent.atomic.AtomicBoolean(true);
+      Thread prober =
+          new Thread(
+              () -> {
+                while (probing.get()) {
+                  for (int i = 0; i < keys; i += 97) {
+                    String ip = "10.7." + (i >> 8) + "." + (i & 255);
+                    boolean readyBefore = cold.isReady();
+                    boolean granted = cold.check(ip).granted();
+                    probes.incrementAndGet();
+                    if (granted && i < keys / 3) {
+                      ended.incrementAndGet(); // a grant that had ended answered as live
+                    }
+                    if (granted && !readyBefore && !cold.isReady()) {
+                      grantedBeforeReady.incrementAndGet();
+                    }
+                  }
+                }
+              },
+              "cold-prober");
+      prober.start();
+      long started = System.nanoTime();
+      try (cold) {
+        cold.start();
+        // more changes while it loads
+        for (int i = keys / 3; i < keys / 3 + 2_000; i++) {
+          String ip = "10.7." + (i >> 8) + "." + (i & 255);
+          producer.send(new ProducerRecord<>(topic, ip, null));
+        }
+        producer.flush();
+        await().atMost(Duration.ofSeconds(60)).until(cold::isReady);
+        double readyAfter = (System.nanoTime() - started) / 1e9;
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .untilAsserted(
+                () -> {
+                  for (int i = 0; i < keys; i += 7) {
+                    String ip = "10.7." + (i >> 8) + "." + (i & 255);
+                    assertThat(cold.check(ip).granted())
+                        .as("cold and warm agree on %s", ip)
+                        .isEqualTo(warm.check(ip).granted());
+                  }
+                });
+        probing.set(false);
+        prober.join(10_000);
+        System.out.printf(
+            "COLD-EDGE: %d grants (%d ended by tombstones, 2,000 more ended while it loaded):"
+                + " ready after %.1f s; %d probes, %d grants before ready, %d ended grants answered"
+                + " live; then it answered like the warm edge%n",
+            keys, keys / 3, readyAfter, probes.get(), grantedBeforeReady.get(), ended.get());
+        assertThat(grantedBeforeReady.get()).isZero();
+        assertThat(ended.get()).isZero();
+      }
+    }
+  }
 }
