@@ -250,14 +250,11 @@ public final class GrantCache implements GrantLookup, AutoCloseable {
     if (!ready) {
       return Verdict.notReady();
     }
-    long expiresAt = table.expiresAt(address);
-    if (expiresAt == Long.MIN_VALUE) {
+    GrantTable.Grant grant = table.grant(address);
+    if (grant == null || !GrantPolicy.liveAt(grant.expiresAt() - skewAllowanceMs, clock.millis())) {
       return Verdict.none();
     }
-    if (!GrantPolicy.liveAt(expiresAt - skewAllowanceMs, clock.millis())) {
-      return Verdict.none();
-    }
-    return Verdict.granted(expiresAt, table.user(address));
+    return Verdict.granted(grant.expiresAt(), grant.user());
   }
 
   @Override

@@ -11,7 +11,8 @@ import org.popbeforesmtp.net.IpPrefix;
  * optimistic stamp and retry under the read lock only when a write overlapped.
  *
  * <p>With {@code keepUsers} the table also holds each grant's username (for whoson's {@code
- * +<user>} answer): one more reference per slot plus the strings, so only when a protocol needs it.
+ * +<user>} answer, read with the expiry in {@link #grant}): one more reference per slot plus the
+ * strings, so only when a protocol needs it.
  *
  * <p>A lookup tries the address itself, then each prefix length present in the table for the
  * address's family (usually none or one, e.g. /64), so prefix grants cost nothing when unused.
@@ -37,7 +38,7 @@ public final class GrantTable {
   }
 
   /**
-   * @param keepUsers also hold each grant's username ({@link #user})
+   * @param keepUsers also hold each grant's username ({@link Grant#user})
    */
   public GrantTable(boolean keepUsers) {
     this.keepUsers = keepUsers;
@@ -180,20 +181,22 @@ public final class GrantTable {
     }
   }
 
+  /** A covering grant: when it ends, and its user when the table keeps users (else null). */
+  public record Grant(long expiresAt, String user) {}
+
   /**
-   * The latest expiresAt among the keys covering {@code address} (the address itself or a prefix
-   * containing it), or {@link Long#MIN_VALUE} when none.
+   * The grant covering {@code address} (the address itself or a prefix containing it) with the
+   * latest expiresAt, or null when none: expiry and user read together, in one pass.
    */
-  public long expiresAt(IpAddress address) {
+  public Grant grant(IpAddress address) {
     long stamp = lock.tryOptimisticRead();
     if (stamp != 0) {
-      long result;
+      Grant result;
       try {
-        int slot = find(address);
-        result = slot < 0 ? Long.MIN_VALUE : expires[slot];
+        result = at(find(address));
       } catch (ArrayIndexOutOfBoundsException e) {
         // a resize raced the optimistic read; validate() below fails and we retry locked
-        result = Long.MIN_VALUE;
+        result = null;
       }
       if (lock.validate(stamp)) {
         return result;
@@ -201,28 +204,20 @@ public final class GrantTable {
     }
     stamp = lock.readLock();
     try {
-      int slot = find(address);
-      return slot < 0 ? Long.MIN_VALUE : expires[slot];
+      return at(find(address));
     } finally {
       lock.unlockRead(stamp);
     }
   }
 
-  /**
-   * The username of the grant {@link #expiresAt} answers for (the covering key with the latest
-   * expiry), or null when none covers the address or the table keeps no users.
-   */
-  public String user(IpAddress address) {
-    if (!keepUsers) {
-      return null;
-    }
-    long stamp = lock.readLock();
-    try {
-      int slot = find(address);
-      return slot < 0 ? null : users[slot];
-    } finally {
-      lock.unlockRead(stamp);
-    }
+  /** The latest expiresAt among the keys covering {@code address}, or {@link Long#MIN_VALUE}. */
+  public long expiresAt(IpAddress address) {
+    Grant grant = grant(address);
+    return grant == null ? Long.MIN_VALUE : grant.expiresAt();
+  }
+
+  private Grant at(int slot) {
+    return slot < 0 ? null : new Grant(expires[slot], keepUsers ? users[slot] : null);
   }
 
   /** The slot of the covering key with the latest expiry, or -1. */

@@ -102,8 +102,8 @@ public final class RevocationRequests {
     }
     boolean loopback;
     try {
-      loopback = IpAddress.parse(remote).isLoopback();
-    } catch (IllegalArgumentException | NullPointerException e) {
+      loopback = remote != null && IpAddress.parse(remote).isLoopback();
+    } catch (IllegalArgumentException e) {
       loopback = false;
     }
     return loopback

@@ -12,10 +12,9 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import org.popbeforesmtp.config.ConfigSources;
-import org.popbeforesmtp.config.EdgeConfig;
 import org.popbeforesmtp.runtime.EdgeApp;
 import org.popbeforesmtp.runtime.ProcessorApp;
+import org.popbeforesmtp.testing.AppConfigs;
 import org.popbeforesmtp.testing.KafkaBroker;
 import org.popbeforesmtp.testing.Postfix;
 import org.popbeforesmtp.testing.ProcessorFixture;
@@ -41,7 +40,13 @@ class PostfixEdgeIT {
     try (ProcessorFixture f = new ProcessorFixture();
         ProcessorApp processor =
             ProcessorApp.start(f.config(dir.resolve("state"), Map.of("ttl", "15s")));
-        EdgeApp edge = EdgeApp.start(edgeConfig(f));
+        EdgeApp edge =
+            EdgeApp.start(
+                AppConfigs.edge(
+                    KafkaBroker.bootstrapServers(),
+                    f.registryUrl,
+                    f.prefix + "relay.grants",
+                    Map.of()));
         Postfix postfix =
             Postfix.start(dir.resolve("postfix"), edge.port("policy"), edge.port("socketmap"))) {
       await()
@@ -73,26 +78,5 @@ class PostfixEdgeIT {
         assertThat(expired.transcript()).contains("Relay access denied");
       }
     }
-  }
-
-  private static EdgeConfig edgeConfig(ProcessorFixture f) {
-    return EdgeConfig.from(
-        ConfigSources.of(
-            EdgeConfig.SETTINGS,
-            EdgeConfig.DEFAULTS,
-            Map.of(
-                "bootstrap.servers",
-                KafkaBroker.bootstrapServers(),
-                "schema.registry.url",
-                f.registryUrl,
-                "topic.grants",
-                f.prefix + "relay.grants",
-                "policy.port",
-                "0",
-                "socketmap.port",
-                "0",
-                "http.port",
-                "0"),
-            Map.of()));
   }
 }

@@ -7,16 +7,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import org.popbeforesmtp.config.ConfigSources;
-import org.popbeforesmtp.config.EdgeConfig;
 import org.popbeforesmtp.runtime.EdgeApp;
 import org.popbeforesmtp.runtime.ProcessorApp;
+import org.popbeforesmtp.testing.AppConfigs;
 import org.popbeforesmtp.testing.Exim;
 import org.popbeforesmtp.testing.KafkaBroker;
 import org.popbeforesmtp.testing.MtaPackages;
@@ -45,7 +43,13 @@ class SendmailEximEdgeIT {
     try (ProcessorFixture f = new ProcessorFixture();
         ProcessorApp processor =
             ProcessorApp.start(f.config(dir.resolve("state"), Map.of("ttl", "15s")))) {
-      EdgeApp edge = EdgeApp.start(edgeConfig(f));
+      EdgeApp edge =
+          EdgeApp.start(
+              AppConfigs.edge(
+                  KafkaBroker.bootstrapServers(),
+                  f.registryUrl,
+                  f.prefix + "relay.grants",
+                  Map.of()));
       try (Sendmail sendmail =
           Sendmail.start(dir.resolve("sendmail"), edge.port(SocketmapProtocol.NAME))) {
         Exim exim = Exim.configure(dir.resolve("exim"), edge.port(WhosonProtocol.NAME));
@@ -92,15 +96,5 @@ class SendmailEximEdgeIT {
         edge.close();
       }
     }
-  }
-
-  private static EdgeConfig edgeConfig(ProcessorFixture f) {
-    Map<String, String> e = new LinkedHashMap<>();
-    e.put("bootstrap.servers", KafkaBroker.bootstrapServers());
-    e.put("schema.registry.url", f.registryUrl);
-    e.put("topic.grants", f.prefix + "relay.grants");
-    EdgeProtocol.all().forEach(p -> e.put(p.port().key(), "0"));
-    e.put("http.port", "0");
-    return EdgeConfig.from(ConfigSources.of(EdgeConfig.SETTINGS, EdgeConfig.DEFAULTS, e, Map.of()));
   }
 }

@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -27,13 +26,10 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.popbeforesmtp.avro.LoginEvent;
-import org.popbeforesmtp.config.ConfigSources;
-import org.popbeforesmtp.config.EdgeConfig;
-import org.popbeforesmtp.config.ProcessorConfig;
 import org.popbeforesmtp.config.Topics;
-import org.popbeforesmtp.edge.EdgeProtocol;
 import org.popbeforesmtp.registry.AvroSerializer;
 import org.popbeforesmtp.registry.SerdeConfig;
+import org.popbeforesmtp.testing.AppConfigs;
 import org.popbeforesmtp.testing.KafkaBroker;
 import org.popbeforesmtp.testing.KafkaCluster;
 import org.popbeforesmtp.testing.TestEvents;
@@ -55,31 +51,19 @@ class BrokerFailoverIT {
       try (Admin admin = cluster.admin()) {
         TopicProvisioner.ensure(admin, topics, 6, 3);
       }
-      Map<String, String> p = new HashMap<>();
-      p.put("bootstrap.servers", cluster.bootstrapServers());
-      p.put("schema.registry.url", registryUrl);
-      p.put("application.id", KafkaBroker.unique("failover"));
-      p.put("state.dir", dir.resolve("state").toString());
-      p.put("http.host", "127.0.0.1");
-      p.put("http.port", "0");
-      p.put("advertised.host", "127.0.0.1");
-      p.put("partitions", "6");
-      p.put("replication.factor", "3");
-      p.put("ttl", "30m");
-      Map<String, String> e = new LinkedHashMap<>();
-      e.put("bootstrap.servers", cluster.bootstrapServers());
-      e.put("schema.registry.url", registryUrl);
-      e.put("http.port", "0");
-      EdgeProtocol.all().forEach(pr -> e.put(pr.port().key(), "0"));
       try (ProcessorApp processor =
               ProcessorApp.start(
-                  ProcessorConfig.from(
-                      ConfigSources.of(
-                          ProcessorConfig.SETTINGS, ProcessorConfig.DEFAULTS, p, Map.of())));
+                  AppConfigs.processor(
+                      cluster.bootstrapServers(),
+                      registryUrl,
+                      KafkaBroker.unique("failover"),
+                      dir.resolve("state"),
+                      Map.of("partitions", "6", "replication.factor", "3", "ttl", "30m"),
+                      Map.of()));
           EdgeApp edge =
               EdgeApp.start(
-                  EdgeConfig.from(
-                      ConfigSources.of(EdgeConfig.SETTINGS, EdgeConfig.DEFAULTS, e, Map.of())));
+                  AppConfigs.edge(
+                      cluster.bootstrapServers(), registryUrl, topics.grants(), Map.of()));
           KafkaProducer<String, LoginEvent> producer = producer(cluster, registryUrl)) {
         await()
             .atMost(Duration.ofSeconds(90))

@@ -24,7 +24,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.popbeforesmtp.cli.DevCommand;
-import org.popbeforesmtp.cli.RootCommand;
+import org.popbeforesmtp.testing.Commands;
 
 /**
  * The dev stack end to end through its public doors: a login published with the {@code publish}
@@ -82,19 +82,8 @@ class DevStackIT {
   @Test
   void shouldGrantThroughTheStackAndKeepGrantsAcrossARestart() throws Exception {
     try (DevStack stack = DevStack.start(settings(true))) {
-      int code =
-          RootCommand.newCommandLine()
-              .execute(
-                  "publish",
-                  "--bootstrap-servers",
-                  stack.kafka().bootstrapServers(),
-                  "--schema-registry-url",
-                  stack.registry().url(),
-                  "--user",
-                  "alice",
-                  "--ip",
-                  "203.0.113.5");
-      assertThat(code).isZero();
+      Commands.publish(
+          stack.kafka().bootstrapServers(), stack.registry().url(), "alice", "203.0.113.5");
       String edge = "http://127.0.0.1:" + stack.edge().httpPort();
       await()
           .atMost(Duration.ofSeconds(20))

@@ -127,16 +127,8 @@ class PrometheusIT {
                   }
                 });
 
-        Commands.run(
-            "publish",
-            "--bootstrap-servers",
-            stack.kafka().bootstrapServers(),
-            "--schema-registry-url",
-            stack.registry().url(),
-            "--user",
-            "alice",
-            "--ip",
-            "203.0.113.5");
+        Commands.publish(
+            stack.kafka().bootstrapServers(), stack.registry().url(), "alice", "203.0.113.5");
         await()
             .atMost(Duration.ofSeconds(60))
             .ignoreExceptions()

@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -35,11 +34,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.popbeforesmtp.config.ConfigSources;
-import org.popbeforesmtp.config.EdgeConfig;
-import org.popbeforesmtp.config.ProcessorConfig;
 import org.popbeforesmtp.config.Topics;
-import org.popbeforesmtp.edge.EdgeProtocol;
+import org.popbeforesmtp.testing.AppConfigs;
 import org.popbeforesmtp.testing.Commands;
 import org.popbeforesmtp.testing.KafkaBroker;
 import org.popbeforesmtp.testing.KafkaCluster;
@@ -80,56 +76,30 @@ class SecuredClusterIT {
       String registryUrl = "mock://" + KafkaBroker.unique("secured");
       String bootstrap = cluster.clientBootstrapServers();
 
-      Map<String, String> p = new HashMap<>();
-      p.put("bootstrap.servers", bootstrap);
-      p.put("schema.registry.url", registryUrl);
-      p.put("application.id", appId);
-      p.put("state.dir", dir.resolve("state").toString());
-      p.put("http.host", "127.0.0.1");
-      p.put("http.port", "0");
-      p.put("advertised.host", "127.0.0.1");
-      p.put("partitions", "3");
-      Map<String, String> e = new LinkedHashMap<>();
-      e.put("bootstrap.servers", bootstrap);
-      e.put("schema.registry.url", registryUrl);
-      e.put("http.port", "0");
-      EdgeProtocol.all().forEach(pr -> e.put(pr.port().key(), "0"));
       try (ProcessorApp processor =
               ProcessorApp.start(
-                  ProcessorConfig.from(
-                      ConfigSources.of(
-                          ProcessorConfig.SETTINGS,
-                          ProcessorConfig.DEFAULTS,
-                          p,
-                          client("processor", truststore))));
+                  AppConfigs.processor(
+                      bootstrap,
+                      registryUrl,
+                      appId,
+                      dir.resolve("state"),
+                      Map.of("partitions", "3"),
+                      client("processor", truststore)));
           EdgeApp edge =
               EdgeApp.start(
-                  EdgeConfig.from(
-                      ConfigSources.of(
-                          EdgeConfig.SETTINGS,
-                          EdgeConfig.DEFAULTS,
-                          e,
-                          client("edge", truststore))))) {
+                  AppConfigs.edge(
+                      bootstrap, registryUrl, topics.grants(), client("edge", truststore)))) {
         await()
             .atMost(Duration.ofSeconds(90))
             .until(() -> processor.isReady() && edge.cache().isReady());
 
         // the writer publishes (as ingest, tail and publish do); the grant reaches the edge
-        List<String> publish =
-            new ArrayList<>(
-                List.of(
-                    "publish",
-                    "--bootstrap-servers",
-                    bootstrap,
-                    "--schema-registry-url",
-                    registryUrl,
-                    "--user",
-                    "alice",
-                    "--ip",
-                    "203.0.113.5"));
-        client("writer", truststore)
-            .forEach((k, v) -> publish.addAll(List.of("--kafka", k + "=" + v)));
-        Commands.run(publish.toArray(String[]::new));
+        Commands.publish(
+            bootstrap,
+            registryUrl,
+            "alice",
+            "203.0.113.5",
+            Commands.kafkaFlags(client("writer", truststore)));
         await()
             .atMost(Duration.ofSeconds(30))
             .until(() -> edge.cache().check("203.0.113.5").granted());
@@ -147,8 +117,7 @@ class SecuredClusterIT {
                     bootstrap,
                     "--schema-registry-url",
                     registryUrl));
-        client("auditor", truststore)
-            .forEach((k, v) -> audit.addAll(List.of("--kafka", k + "=" + v)));
+        audit.addAll(List.of(Commands.kafkaFlags(client("auditor", truststore))));
         assertThat(Commands.run(audit.toArray(String[]::new))).contains("alice");
 
         // an edge's credentials: no writing grants, no reading logins

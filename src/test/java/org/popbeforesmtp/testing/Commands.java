@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.popbeforesmtp.cli.RootCommand;
 
 /** Runs the command line in-process, as {@code java -jar pop-before-smtp.jar} would. */
@@ -29,5 +32,34 @@ public final class Commands {
     Result r = execute(args);
     assertThat(r.code()).as(r.out() + "\n" + r.err()).isZero();
     return r.out();
+  }
+
+  /**
+   * {@code publish} of a successful login of {@code user} from {@code ip} (plus {@code extra}
+   * flags, e.g. {@code --kafka k=v}); asserts exit code 0.
+   */
+  public static String publish(
+      String bootstrap, String registryUrl, String user, String ip, String... extra) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "publish",
+                "--bootstrap-servers",
+                bootstrap,
+                "--schema-registry-url",
+                registryUrl,
+                "--user",
+                user,
+                "--ip",
+                ip));
+    args.addAll(List.of(extra));
+    return run(args.toArray(String[]::new));
+  }
+
+  /** {@code --kafka key=value} flags for each setting. */
+  public static String[] kafkaFlags(Map<String, String> settings) {
+    List<String> flags = new ArrayList<>();
+    settings.forEach((k, v) -> flags.addAll(List.of("--kafka", k + "=" + v)));
+    return flags.toArray(String[]::new);
   }
 }
