@@ -171,7 +171,26 @@ class AllBrokersDownIT {
         }
         System.out.printf("OUTAGE: brokers restarted after %.1f s%n", (upAt - downAt) / 1e9);
         await()
-            .atMost(Duration.ofSeconds(120))
+            .atMost(Duration.ofSeconds(180))
+            .pollInterval(Duration.ofSeconds(1))
+            .conditionEvaluationListener(
+                c -> {
+                  if (!c.isSatisfied() && c.getElapsedTimeInMS() / 1000 % 10 == 0) {
+                    System.out.printf(
+                        "OUTAGE: after %d s: ingest queued %d published %d failed %d; granted at"
+                            + " the edge %d of 50; processor %s ready=%s; edge ready=%s"
+                            + " degraded=%s%n",
+                        c.getElapsedTimeInMS() / 1000,
+                        ingest.publisher().queued(),
+                        ingest.publisher().published(),
+                        ingest.publisher().failed(),
+                        reported.stream().filter(ip -> edge.cache().check(ip).granted()).count(),
+                        processor.streams().state(),
+                        processor.isReady(),
+                        edge.cache().isReady(),
+                        edge.cache().isDegraded());
+                  }
+                })
             .until(() -> reported.stream().allMatch(ip -> edge.cache().check(ip).granted()));
         double delivered = (System.nanoTime() - upAt) / 1e9;
         assertThat(ingest.publisher().queued()).isZero();
