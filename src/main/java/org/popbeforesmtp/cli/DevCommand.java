@@ -211,6 +211,7 @@ public final class DevCommand implements Callable<Integer>, ProtocolOptions.Targ
         new String[] {
           "processor API", "http://127.0.0.1:" + processor.httpPort() + "/v1/grants/{ip}"
         });
+    rows.add(new String[] {"dashboard", stack.dashboardUrl()});
     rows.add(new String[] {"edge HTTP", "http://127.0.0.1:" + edge.httpPort() + "/v1/check/{ip}"});
     for (EdgeProtocol p : EdgeProtocol.all()) {
       rows.add(new String[] {p.title(), "127.0.0.1:" + edge.port(p.name())});

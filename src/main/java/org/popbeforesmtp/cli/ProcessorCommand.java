@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.popbeforesmtp.config.ProcessorConfig;
+import org.popbeforesmtp.runtime.Dashboard;
 import org.popbeforesmtp.runtime.ProcessorApp;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -106,7 +107,13 @@ public final class ProcessorCommand implements Callable<Integer> {
     ProcessorApp app = ProcessorApp.start(config);
     Thread hook = new Thread(app::close, "processor-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
-    LOG.info("HTTP API on {}:{}", config.httpHost(), app.httpPort());
+    LOG.info(
+        "HTTP API on {}:{}; dashboard at http://{}:{}{}",
+        config.httpHost(),
+        app.httpPort(),
+        config.advertisedHost(),
+        app.httpPort(),
+        Dashboard.PATH);
     int code = app.awaitTermination();
     if (code != 0) {
       app.close();

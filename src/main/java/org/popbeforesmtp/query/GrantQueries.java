@@ -1,5 +1,6 @@
 package org.popbeforesmtp.query;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -212,27 +213,14 @@ public final class GrantQueries {
       missing.add(self.host() + ":" + self.port() + " (" + e.getMessage() + ")");
     }
     if (!forwarded) {
-      for (StreamsMetadata instance : streams.metadataForAllStreamsClients()) {
-        if (instance.hostInfo().equals(self)) {
-          continue;
-        }
-        try {
-          Answer remote =
-              forward(
-                  instance.hostInfo(),
-                  "/v1/grants?user=" + URLEncoder.encode(user, StandardCharsets.UTF_8));
-          if (remote.status() == 200) {
-            GrantJson.mapper().readTree(remote.body()).get("grants").forEach(grants::add);
-          } else {
-            missing.add(instance.hostInfo().host() + ":" + instance.hostInfo().port());
-          }
-        } catch (IOException e) {
-          missing.add(
-              instance.hostInfo().host() + ":" + instance.hostInfo().port() + " (" + e + ")");
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return Answer.unavailable("interrupted");
-        }
+      try {
+        Gathered others =
+            fromOthers("/v1/grants?user=" + URLEncoder.encode(user, StandardCharsets.UTF_8));
+        others.bodies().forEach(b -> b.get("grants").forEach(grants::add));
+        missing.addAll(others.missing());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return Answer.unavailable("interrupted");
       }
     }
     ObjectNode body = GrantJson.mapper().createObjectNode().put("user", user);
@@ -243,6 +231,36 @@ public final class GrantQueries {
       return new Answer(503, body.toString(), "scatter-gather");
     }
     return new Answer(200, body.toString(), "scatter-gather");
+  }
+
+  /** What the other instances answered: the bodies of those that said 200, and who did not. */
+  public record Gathered(List<JsonNode> bodies, List<String> missing) {}
+
+  /**
+   * Asks every other instance of the group the same GET, marked forwarded (none of them asks
+   * further). An instance that fails or answers anything but 200 is named in {@code missing}.
+   */
+  public Gathered fromOthers(String pathAndQuery) throws InterruptedException {
+    List<JsonNode> bodies = new ArrayList<>();
+    List<String> missing = new ArrayList<>();
+    for (StreamsMetadata instance : streams.metadataForAllStreamsClients()) {
+      HostInfo host = instance.hostInfo();
+      if (host.equals(self)) {
+        continue;
+      }
+      String name = host.host() + ":" + host.port();
+      try {
+        Answer remote = forward(host, pathAndQuery);
+        if (remote.status() == 200) {
+          bodies.add(GrantJson.mapper().readTree(remote.body()));
+        } else {
+          missing.add(name + " (HTTP " + remote.status() + ")");
+        }
+      } catch (IOException e) {
+        missing.add(name + " (" + e + ")");
+      }
+    }
+    return new Gathered(bodies, missing);
   }
 
   private Answer forward(HostInfo owner, String pathAndQuery)

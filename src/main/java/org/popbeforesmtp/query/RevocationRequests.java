@@ -114,6 +114,27 @@ public final class RevocationRequests {
             "revocations are accepted from loopback clients only unless admin.token is set");
   }
 
+  /**
+   * A revocation must say it is JSON: a browser sends {@code application/json} across sites only
+   * after a CORS preflight, which this API never allows, so a page on another site cannot make an
+   * operator's browser revoke (a form or a {@code text/plain} body would pass the loopback rule).
+   *
+   * @param contentType the request's Content-Type header, or null
+   * @return null when it is JSON, else the 415 refusal
+   */
+  public static Refusal mediaTypeRefusal(String contentType) {
+    String type =
+        contentType == null ? "" : contentType.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+    return type.equals("application/json")
+        ? null
+        : new Refusal(
+            415,
+            "unsupported media type",
+            "send the revocation as JSON with Content-Type: application/json (got '"
+                + (contentType == null ? "" : contentType)
+                + "')");
+  }
+
   /** Constant-time comparison of a presented bearer token with the configured one. */
   public static boolean tokenMatches(String authorization, String token) {
     if (authorization == null || !authorization.startsWith("Bearer ")) {

@@ -201,7 +201,7 @@ public final class DemoFleet implements AutoCloseable {
     return String.format(
         Locale.ROOT,
         "demo: %5.0f logins/s (%,d, %,d failed) | live grants %,d | policy OK %,d DUNNO %,d%s |"
-            + " grants started %s, expired %s | shared NAT %s: %s",
+            + " grants started %s, expired %s | shared NAT %s: %s | %s",
         rate,
         n,
         failed.get(),
@@ -212,7 +212,8 @@ public final class DemoFleet implements AutoCloseable {
         counter(metrics, "pop_before_smtp_grants_started_total"),
         counter(metrics, "pop_before_smtp_grants_expired_total"),
         SHARED_NAT,
-        stack.edge().cache().check(SHARED_NAT).granted() ? "granted" : "no grant");
+        stack.edge().cache().check(SHARED_NAT).granted() ? "granted" : "no grant",
+        stack.dashboardUrl());
   }
 
   private String processorMetrics() {

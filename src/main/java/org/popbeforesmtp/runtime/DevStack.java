@@ -169,6 +169,11 @@ public final class DevStack implements AutoCloseable {
     return registry;
   }
 
+  /** Where the processor serves the dashboard. */
+  public String dashboardUrl() {
+    return "http://127.0.0.1:" + processor.httpPort() + Dashboard.PATH;
+  }
+
   public ProcessorApp processor() {
     return processor;
   }

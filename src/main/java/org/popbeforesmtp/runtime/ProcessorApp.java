@@ -30,6 +30,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.CloseOptions;
@@ -275,6 +276,9 @@ public final class ProcessorApp implements AutoCloseable {
     Gauge.builder("pop_before_smtp_grants_live", this, ProcessorApp::liveGrants)
         .description("grants currently published by this instance's active tasks")
         .register(metrics);
+    FunctionCounter.builder("pop_before_smtp_logins_read", this, ProcessorApp::loginsRead)
+        .description("records this instance read from " + config.topics().logins())
+        .register(metrics);
 
     GrantRules rules = new GrantRules(config.policy());
     GrantQueries queries =
@@ -288,6 +292,15 @@ public final class ProcessorApp implements AutoCloseable {
         "/v1/logins/{ip}",
         ctx -> answer(ctx, queries.history(ctx.pathParam("ip"), forwarded(ctx))));
     http.post("/v1/revocations", this::revoke);
+    Dashboard.serve(
+        http,
+        () -> {
+          Map<String, Double> stats = Dashboard.stats(metrics);
+          stats.put("consumer_lag_max", maxStreamsMetric(streams, "records-lag-max"));
+          stats.put("ready", isReady() ? 1.0 : 0.0);
+          return stats;
+        },
+        queries);
   }
 
   private boolean live() {
@@ -330,8 +343,12 @@ public final class ProcessorApp implements AutoCloseable {
   private void revoke(Context ctx) {
     ctx.contentType("application/json");
     RevocationRequests.Refusal refusal =
-        RevocationRequests.refusal(
-            ctx.req().getRemoteAddr(), ctx.header("Authorization"), config.adminToken());
+        RevocationRequests.mediaTypeRefusal(ctx.header("Content-Type"));
+    if (refusal == null) {
+      refusal =
+          RevocationRequests.refusal(
+              ctx.req().getRemoteAddr(), ctx.header("Authorization"), config.adminToken());
+    }
     if (refusal != null) {
       ctx.status(refusal.status())
           .result(GrantJson.error(refusal.error(), refusal.message()).toString());
@@ -466,6 +483,22 @@ public final class ProcessorApp implements AutoCloseable {
     return sumStreamsMetric(streams, "grants-live");
   }
 
+  /** Records this instance's tasks read from the logins topic (Streams' per-task topic metric). */
+  private double loginsRead() {
+    String topic = config.topics().logins();
+    double sum = 0;
+    for (var e : streams.metrics().entrySet()) {
+      MetricName m = e.getKey();
+      if (m.name().equals("records-consumed-total")
+          && m.group().equals("stream-topic-metrics")
+          && topic.equals(m.tags().get("topic"))
+          && e.getValue().metricValue() instanceof Number n) {
+        sum += n.doubleValue();
+      }
+    }
+    return sum;
+  }
+
   private void fail(Throwable cause) {
     if (failure.compareAndSet(null, cause)) {
       LOG.error("grant processor failed; shutting down", cause);
@@ -473,12 +506,12 @@ public final class ProcessorApp implements AutoCloseable {
     terminated.countDown();
   }
 
-  /** The HTTP API's bound port. */
   /** The settings it runs with. */
   public ProcessorConfig config() {
     return config;
   }
 
+  /** The HTTP API's bound port. */
   public int httpPort() {
     return self.port();
   }

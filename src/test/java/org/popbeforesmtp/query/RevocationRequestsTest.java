@@ -82,4 +82,18 @@ class RevocationRequestsTest {
         .as("with a token set, loopback needs it too")
         .isEqualTo(401);
   }
+
+  @Test
+  void shouldTakeOnlyJsonSoThatAnotherSiteCannotRevokeThroughABrowser() {
+    assertThat(RevocationRequests.mediaTypeRefusal("application/json")).isNull();
+    assertThat(RevocationRequests.mediaTypeRefusal("Application/JSON; charset=utf-8")).isNull();
+    assertThat(RevocationRequests.mediaTypeRefusal("text/plain").status())
+        .as("a cross-site fetch without preflight")
+        .isEqualTo(415);
+    assertThat(RevocationRequests.mediaTypeRefusal("application/x-www-form-urlencoded").status())
+        .as("an HTML form")
+        .isEqualTo(415);
+    assertThat(RevocationRequests.mediaTypeRefusal(null).message())
+        .contains("Content-Type: application/json");
+  }
 }

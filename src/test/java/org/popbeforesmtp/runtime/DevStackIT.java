@@ -105,6 +105,7 @@ class DevStackIT {
               .toList()) {
         assertThat(banner.toString()).contains("  " + line + "\n");
       }
+      assertThat(banner.toString()).containsPattern("  dashboard +" + stack.dashboardUrl() + "\n");
       assertThat(get(edge + "/metrics"))
           .contains(
               "pop_before_smtp_edge_lookups_total{protocol=\"policy\",verdict=\"granted\"} 1.0")
@@ -176,7 +177,8 @@ class DevStackIT {
       assertThat(status.get(status.size() - 1))
           .contains("logins/s")
           .contains("live grants")
-          .contains("policy OK");
+          .contains("policy OK")
+          .endsWith("| http://127.0.0.1:" + stack.processor().httpPort() + "/dashboard");
       assertThat(fleet.logins()).isPositive();
       // 30 of the 200 users share the NAT address: past the cap of 5 it grants nothing
       await()

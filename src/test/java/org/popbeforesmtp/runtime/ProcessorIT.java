@@ -5,6 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -125,6 +128,19 @@ class ProcessorIT {
       assertThat(posted.statusCode()).isEqualTo(202);
       assertThat(f.post(app.httpPort(), "/v1/revocations", "{\"scope\":\"HOST\"}").statusCode())
           .isEqualTo(400);
+      // what a page on another site can send without a CORS preflight is refused
+      HttpResponse<String> plain =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(
+                          URI.create("http://127.0.0.1:" + app.httpPort() + "/v1/revocations"))
+                      .header("Content-Type", "text/plain;charset=UTF-8")
+                      .POST(
+                          HttpRequest.BodyPublishers.ofString(
+                              "{\"scope\":\"KEY\",\"target\":\"198.51.100.1\",\"reason\":\"x\"}"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+      assertThat(plain.statusCode()).as(plain.body()).isEqualTo(415);
 
       await()
           .atMost(Duration.ofSeconds(20))

@@ -3,6 +3,7 @@ package org.popbeforesmtp.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -69,6 +70,12 @@ class TwoInstancesIT {
         HttpResponse<String> alice = f.get(a.httpPort(), "/v1/grants?user=alice");
         assertThat(alice.statusCode()).isEqualTo(200);
         assertThat(JSON.readTree(alice.body()).get("grants")).as("gathered from both").hasSize(20);
+        // the dashboard's numbers are the group's: both instances, their live grants summed
+        JsonNode stats = JSON.readTree(f.get(b.httpPort(), "/v1/stats").body());
+        assertThat(stats.get("instances").asInt()).isEqualTo(2);
+        assertThat(stats.has("incomplete")).isFalse();
+        assertThat(stats.get("stats").get("grants_live").asDouble()).isEqualTo(20.0);
+        assertThat(stats.get("stats").get("ready").asDouble()).isEqualTo(2.0);
 
         long stopped = System.nanoTime();
         b.close();
