@@ -97,7 +97,11 @@ public record EdgeLookups(
 
   /** A protocol's connection counts, as metrics tagged with its name. */
   public Listeners.Connections connections(String protocol) {
-    Listeners.Connections c = new Listeners.Connections();
+    return register(protocol, new Listeners.Connections());
+  }
+
+  /** Shows {@code c} as a protocol's connection metrics, tagged with its name. */
+  public Listeners.Connections register(String protocol, Listeners.Connections c) {
     Gauge.builder("pop_before_smtp_edge_connections", c, Listeners.Connections::open)
         .description("protocol connections open")
         .tag("protocol", protocol)

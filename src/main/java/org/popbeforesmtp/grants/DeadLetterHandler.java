@@ -15,6 +15,7 @@ import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
 import org.apache.kafka.streams.processor.api.Record;
+import org.popbeforesmtp.registry.SchemaRegistryException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,12 +55,23 @@ public final class DeadLetterHandler
   @Override
   public ProcessingExceptionHandler.Response handleError(
       ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
+    if (SchemaRegistryException.unavailableIn(exception) != null) {
+      return ProcessingExceptionHandler.Response.fail(); // as below: waited for, not dead-lettered
+    }
     return ProcessingExceptionHandler.Response.resume(deadLetter(context, exception));
   }
 
+  /**
+   * A record whose schema the registry cannot be asked for right now is not a bad record: it fails
+   * the stream thread (nothing of its transaction is committed), and the processor replaces the
+   * thread, which reads it again, until the registry answers ({@code ProcessorApp}).
+   */
   @Override
   public DeserializationExceptionHandler.Response handleError(
       ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception exception) {
+    if (SchemaRegistryException.unavailableIn(exception) != null) {
+      return DeserializationExceptionHandler.Response.fail();
+    }
     return DeserializationExceptionHandler.Response.resume(deadLetter(context, exception));
   }
 

@@ -6,6 +6,7 @@ import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
+import org.popbeforesmtp.registry.SchemaRegistryException;
 
 /**
  * Wraps a source deserializer so that undecodable bytes become a null value with the reason in a
@@ -38,6 +39,9 @@ final class DecodeFailureHeader<T> implements Deserializer<T> {
     try {
       return inner.deserialize(topic, headers, data);
     } catch (RuntimeException e) {
+      if (SchemaRegistryException.unavailableIn(e) != null) {
+        throw e; // not a bad record: the processor waits for the registry (DeadLetterHandler)
+      }
       headers.remove(HEADER);
       headers.add(HEADER, String.valueOf(e.getMessage()).getBytes(StandardCharsets.UTF_8));
       return null;

@@ -79,6 +79,32 @@ public final class Listeners {
       return timedOut.get();
     }
 
+    /**
+     * Counts a new connection in, or refuses it (counted, and logged at most every 10 s) when
+     * {@code limits.maxConnections()} are open: the caller then closes it at once.
+     *
+     * @return whether it may stay open; if so, {@link #release} must follow when it closes
+     */
+    public boolean admit(Limits limits) {
+      if (open.incrementAndGet() > limits.maxConnections()) {
+        open.decrementAndGet();
+        refused.incrementAndGet();
+        logRefusal(limits);
+        return false;
+      }
+      return true;
+    }
+
+    /** An admitted connection closed. */
+    public void release() {
+      open.decrementAndGet();
+    }
+
+    /** Counts a connection closed because a request did not complete in time. */
+    public void countTimeout() {
+      timedOut.incrementAndGet();
+    }
+
     private synchronized void logRefusal(Limits limits) {
       long now = System.nanoTime();
       long total = refused.get();
@@ -124,14 +150,11 @@ public final class Listeners {
             new ChannelInitializer<SocketChannel>() {
               @Override
               protected void initChannel(SocketChannel ch) {
-                if (connections.open.incrementAndGet() > limits.maxConnections()) {
-                  connections.open.decrementAndGet();
-                  connections.refused.incrementAndGet();
-                  connections.logRefusal(limits);
+                if (!connections.admit(limits)) {
                   ch.close();
                   return;
                 }
-                ch.closeFuture().addListener(f -> connections.open.decrementAndGet());
+                ch.closeFuture().addListener(f -> connections.release());
                 ch.pipeline()
                     .addLast(
                         new IdleStateHandler(limits.idle().toMillis(), 0, 0, TimeUnit.MILLISECONDS))
@@ -191,7 +214,7 @@ public final class Listeners {
                 ctx.executor()
                     .schedule(
                         () -> {
-                          connections.timedOut.incrementAndGet();
+                          connections.countTimeout();
                           ctx.close();
                         },
                         timeoutMillis,

@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.apache.avro.Schema;
 import org.popbeforesmtp.avro.LoginEvent;
 import org.popbeforesmtp.avro.LoginKind;
 import org.popbeforesmtp.avro.Outcome;
@@ -47,7 +46,7 @@ public final class LoginEventDecoder {
     }
     int id =
         (data[1] & 0xff) << 24 | (data[2] & 0xff) << 16 | (data[3] & 0xff) << 8 | data[4] & 0xff;
-    if (!direct.computeIfAbsent(id, this::compiledSchema)) {
+    if (!readsDirectly(id)) {
       return general.deserialize(topic, data);
     }
     LoginEvent event = new Reader(data).event();
@@ -56,15 +55,18 @@ public final class LoginEventDecoder {
 
   /** Whether records of schema id {@code id} take the direct path (for tests). */
   boolean readsDirectly(int id) {
-    return direct.computeIfAbsent(id, this::compiledSchema);
-  }
-
-  private boolean compiledSchema(int id) {
+    Boolean known = direct.get(id);
+    if (known != null) {
+      return known;
+    }
     try {
-      Schema writer = registry.schemaById(id);
-      return LoginEvent.getClassSchema().equals(writer);
+      boolean same = LoginEvent.getClassSchema().equals(registry.schemaById(id));
+      direct.put(id, same);
+      return same;
     } catch (RuntimeException e) {
-      return false; // the general path reports an unknown id or an unreachable registry
+      // the general path reports an unknown id or an unreachable registry; nothing is kept, so
+      // an id first seen while the registry was away takes the direct path once it answers
+      return false;
     }
   }
 

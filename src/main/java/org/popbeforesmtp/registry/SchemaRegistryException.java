@@ -28,4 +28,22 @@ public final class SchemaRegistryException extends RuntimeException {
   public int status() {
     return status;
   }
+
+  /**
+   * Whether the registry could not answer (no answer, or a server error), as opposed to answering
+   * that something does not exist or does not fit: worth waiting for, not a bad record.
+   */
+  public boolean unavailable() {
+    return status == -1 || status >= 500;
+  }
+
+  /** The registry being unavailable somewhere in {@code t}'s causes, or null. */
+  public static SchemaRegistryException unavailableIn(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof SchemaRegistryException e && e.unavailable()) {
+        return e;
+      }
+    }
+    return null;
+  }
 }

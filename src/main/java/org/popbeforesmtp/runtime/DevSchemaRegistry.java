@@ -13,6 +13,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaParseException;
+import org.popbeforesmtp.net.Listeners;
 import org.popbeforesmtp.registry.InMemorySchemaRegistry;
 import org.popbeforesmtp.registry.SchemaRegistryException;
 
@@ -57,7 +58,7 @@ public final class DevSchemaRegistry implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot load dev schemas from " + log, e);
     }
-    Javalin http = Javalin.create(c -> c.showJavalinBanner = false);
+    Javalin http = HttpServers.create(HttpServers.DEFAULT_LIMITS, new Listeners.Connections());
     DevSchemaRegistry dev = new DevSchemaRegistry(registry, log, http);
     http.post("/subjects/{subject}/versions", dev::register);
     http.post("/subjects/{subject}", dev::lookup);

@@ -12,6 +12,7 @@ import org.popbeforesmtp.edge.EdgeLookups;
 import org.popbeforesmtp.edge.EdgeServers;
 import org.popbeforesmtp.edge.GrantCache;
 import org.popbeforesmtp.edge.GrantLookup;
+import org.popbeforesmtp.net.Listeners;
 import org.popbeforesmtp.query.GrantJson;
 import org.popbeforesmtp.registry.SchemaRegistryClient;
 import org.slf4j.Logger;
@@ -60,7 +61,13 @@ public final class EdgeApp implements AutoCloseable {
                 config.skewAllowance(),
                 config.needsUsers())
             .start();
-    Javalin http = Javalin.create(c -> c.showJavalinBanner = false);
+    // the HTTP port has the protocol ports' limits, and its connections show as protocol "http"
+    Listeners.Connections httpConnections = new Listeners.Connections();
+    Javalin http =
+        HttpServers.create(
+            new Listeners.Limits(
+                "http", config.idleTimeout(), config.requestTimeout(), config.maxConnections()),
+            httpConnections);
     PrometheusMeterRegistry metrics = Metrics.serve(http);
     Gauge.builder("pop_before_smtp_edge_cache_grants", cache, GrantCache::size).register(metrics);
     Gauge.builder("pop_before_smtp_edge_cache_bytes", cache, GrantCache::tableBytes)
@@ -88,6 +95,7 @@ public final class EdgeApp implements AutoCloseable {
       cache.close();
       throw e;
     }
+    lookups.register("http", httpConnections);
     EdgeLookups.Meters httpMeters = lookups.meters("http");
     http.get(
         "/v1/check/{ip}",

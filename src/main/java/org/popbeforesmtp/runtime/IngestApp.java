@@ -74,7 +74,7 @@ public final class IngestApp implements AutoCloseable {
             config.serverId(),
             Clock.systemUTC(),
             publisher::submit);
-    Javalin http = Javalin.create(c -> c.showJavalinBanner = false);
+    Javalin http = HttpServers.create(HttpServers.DEFAULT_LIMITS, new Listeners.Connections());
     PrometheusMeterRegistry metrics = Metrics.serve(http);
     FunctionCounter.builder(
             "pop_before_smtp_ingest_reports_received", publisher, LoginPublisher::submitted)

@@ -48,11 +48,13 @@ import org.popbeforesmtp.grants.GrantRules;
 import org.popbeforesmtp.grants.GrantSerdes;
 import org.popbeforesmtp.grants.GrantTopology;
 import org.popbeforesmtp.grants.Refusal;
+import org.popbeforesmtp.net.Listeners;
 import org.popbeforesmtp.query.GrantJson;
 import org.popbeforesmtp.query.GrantQueries;
 import org.popbeforesmtp.query.RevocationRequests;
 import org.popbeforesmtp.registry.AvroSerializer;
 import org.popbeforesmtp.registry.SchemaRegistryClient;
+import org.popbeforesmtp.registry.SchemaRegistryException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -80,7 +82,7 @@ public final class ProcessorApp implements AutoCloseable {
   private final HostInfo self;
   private final CountDownLatch terminated = new CountDownLatch(1);
   private final AtomicReference<Throwable> failure = new AtomicReference<>();
-  private boolean closed;
+  private volatile boolean closed;
   private final Set<TopicPartition> restoring = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean announced = new AtomicBoolean();
   private final AtomicLong restoredRecords = new AtomicLong();
@@ -93,6 +95,12 @@ public final class ProcessorApp implements AutoCloseable {
           });
   private Admin watchAdmin;
   private volatile boolean kafkaLost;
+  private static final Duration REGISTRY_RETRY_FIRST = Duration.ofSeconds(5);
+  private static final Duration REGISTRY_RETRY_MAX = Duration.ofSeconds(30);
+  private final AtomicLong registryWaits = new AtomicLong();
+  private volatile long nextRegistryLog;
+  private volatile long lastRegistryWait = System.nanoTime() - TimeUnit.MINUTES.toNanos(3);
+  private volatile Duration registryRetry = REGISTRY_RETRY_FIRST;
   private long kafkaLostSince;
   private long nextKafkaLog;
   private KafkaProducer<String, Revocation> revocationProducer;
@@ -117,7 +125,7 @@ public final class ProcessorApp implements AutoCloseable {
     long startedAt = System.nanoTime();
     SchemaRegistryClient registry = config.registry().newClient();
     GrantSerdes serdes = GrantSerdes.of(registry, config.registry().autoRegister());
-    Javalin http = Javalin.create(c -> c.showJavalinBanner = false);
+    Javalin http = HttpServers.create(HttpServers.DEFAULT_LIMITS, new Listeners.Connections());
     // health answers from the moment the port opens: 503 until the app exists (never a 404,
     // which orchestrators and scripts read as "no such endpoint"), also while Kafka is unreachable
     AtomicReference<ProcessorApp> started = new AtomicReference<>();
@@ -199,6 +207,11 @@ public final class ProcessorApp implements AutoCloseable {
   private void wire(long started) {
     streams.setUncaughtExceptionHandler(
         e -> {
+          SchemaRegistryException registryDown = SchemaRegistryException.unavailableIn(e);
+          if (registryDown != null && !closed) {
+            waitForRegistry(registryDown);
+            return StreamThreadExceptionResponse.REPLACE_THREAD;
+          }
           fail(e);
           return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
@@ -497,6 +510,44 @@ public final class ProcessorApp implements AutoCloseable {
       }
     }
     return sum;
+  }
+
+  /**
+   * A login's schema could not be fetched: the registry is down. Its thread is replaced after a
+   * pause and reads the login again (nothing of the failed transaction was committed), so logins
+   * wait in Kafka, none is lost or dead-lettered; one line a minute says so.
+   */
+  private void waitForRegistry(SchemaRegistryException cause) {
+    registryWaits.incrementAndGet();
+    long now = System.nanoTime();
+    // 5 s, then twice as long each time up to 30 s while it lasts (Streams logs each replacement
+    // with its stack trace); a new outage starts again at 5 s
+    registryRetry =
+        now - lastRegistryWait > TimeUnit.MINUTES.toNanos(2)
+            ? REGISTRY_RETRY_FIRST
+            : min(registryRetry.multipliedBy(2), REGISTRY_RETRY_MAX);
+    if (now >= nextRegistryLog) {
+      nextRegistryLog = now + TimeUnit.MINUTES.toNanos(1);
+      LOG.warn(
+          "{}; logins wait in Kafka until it answers (next try in {} s)",
+          cause.getMessage(),
+          registryRetry.toSeconds());
+    }
+    try {
+      Thread.sleep(registryRetry.toMillis());
+    } catch (InterruptedException interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    lastRegistryWait = System.nanoTime();
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+
+  /** Times a stream thread was replaced because the schema registry did not answer. */
+  public long registryWaits() {
+    return registryWaits.get();
   }
 
   private void fail(Throwable cause) {

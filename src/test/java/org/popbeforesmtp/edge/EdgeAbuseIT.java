@@ -15,14 +15,12 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.popbeforesmtp.config.EdgeConfig;
+import org.popbeforesmtp.testing.SteadyClient;
 
 /**
  * The edge's protocol servers on real loopback sockets under abuse (a fake lookup: 127.0.0.5 is
@@ -49,7 +47,7 @@ class EdgeAbuseIT {
     EdgeLookups patient =
         new EdgeLookups(lookup, Duration.ofSeconds(60), Duration.ofSeconds(2), CAP, metrics);
     try (EdgeServers servers = EdgeServers.start(configured, patient, "127.0.0.1");
-        WellBehaved client = new WellBehaved(servers.port(PolicyProtocol.NAME))) {
+        SteadyClient client = policyClient(servers.port(PolicyProtocol.NAME))) {
       int policy = servers.port(PolicyProtocol.NAME);
       long heapBefore = usedHeap();
 
@@ -116,7 +114,7 @@ class EdgeAbuseIT {
       int policy = servers.port(PolicyProtocol.NAME);
       int socketmap = servers.port(SocketmapProtocol.NAME);
       int whoson = servers.port(WhosonProtocol.NAME);
-      try (WellBehaved client = new WellBehaved(policy)) {
+      try (SteadyClient client = policyClient(policy)) {
         // 2. slowloris on every protocol: a byte every 500 ms (never idle), never a whole request
         List<Socket> slow = new ArrayList<>();
         for (int i = 0; i < 300; i++) {
@@ -250,101 +248,27 @@ class EdgeAbuseIT {
   }
 
   /** A policy client like smtpd: one connection, a request at a time, every answer checked. */
-  private static final class WellBehaved implements AutoCloseable {
-    private final Socket socket;
-    private final Thread thread;
-    private final AtomicBoolean running = new AtomicBoolean(true);
-    private final AtomicLong answered = new AtomicLong();
-    private final AtomicLong wrong = new AtomicLong();
-    private final long[] latencies = new long[1 << 20];
-    private volatile Throwable failure;
-
-    WellBehaved(int port) throws IOException {
-      socket = new Socket(InetAddress.getLoopbackAddress(), port);
-      socket.setSoTimeout(10_000);
-      thread = new Thread(this::run, "good-policy-client");
-      thread.start();
-    }
-
-    private void run() {
-      try {
-        OutputStream out = socket.getOutputStream();
-        InputStream in = socket.getInputStream();
-        byte[] buffer = new byte[256];
-        for (int i = 0; running.get(); i++) {
-          boolean granted = i % 2 == 0;
-          long start = System.nanoTime();
+  private static SteadyClient policyClient(int port) throws IOException {
+    return new SteadyClient(
+        "ABUSE good policy client",
+        port,
+        2,
+        (n, in, out) -> {
+          boolean granted = n % 2 == 0;
           out.write(
               POLICY_REQUEST
                   .formatted(granted ? "127.0.0.5" : "127.0.0.6")
                   .getBytes(StandardCharsets.US_ASCII));
+          byte[] buffer = new byte[256];
           StringBuilder reply = new StringBuilder();
           while (reply.indexOf("\n\n") < 0) {
-            int n = in.read(buffer);
-            if (n < 0) {
+            int read = in.read(buffer);
+            if (read < 0) {
               throw new IOException("the server closed the good client's connection");
             }
-            reply.append(new String(buffer, 0, n, StandardCharsets.US_ASCII));
+            reply.append(new String(buffer, 0, read, StandardCharsets.US_ASCII));
           }
-          long n = answered.getAndIncrement();
-          if (n < latencies.length) {
-            latencies[(int) n] = System.nanoTime() - start;
-          }
-          if (!reply.toString().equals(granted ? "action=OK\n\n" : "action=DUNNO\n\n")) {
-            wrong.incrementAndGet();
-          }
-          Thread.sleep(2);
-        }
-      } catch (Throwable t) {
-        if (running.get()) {
-          failure = t;
-        }
-      }
-    }
-
-    long answered() {
-      return answered.get();
-    }
-
-    /** Prints its figures and asserts every answer was right. */
-    void report(String during) {
-      System.out.printf(
-          "ABUSE good client during %s: %d policy requests answered, %d wrong, p50 %.2f ms, p99"
-              + " %.2f ms, max %.1f ms%n",
-          during, answered(), wrong(), percentile(0.50), percentile(0.99), percentile(1.0));
-      assertThat(wrong()).as("answers that were not the right verdict").isZero();
-      assertThat(failure).isNull();
-      assertThat(answered()).isPositive();
-    }
-
-    long wrong() {
-      return wrong.get();
-    }
-
-    Throwable failure() {
-      return failure;
-    }
-
-    double percentile(double q) {
-      int n = (int) Math.min(answered.get(), latencies.length);
-      long[] sorted = Arrays.copyOf(latencies, n);
-      Arrays.sort(sorted);
-      return sorted[Math.min(n - 1, (int) Math.ceil(q * n) - 1)] / 1e6;
-    }
-
-    void stop() {
-      running.set(false);
-      try {
-        thread.join(10_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-
-    @Override
-    public void close() throws IOException {
-      stop();
-      socket.close();
-    }
+          return reply.toString().equals(granted ? "action=OK\n\n" : "action=DUNNO\n\n");
+        });
   }
 }
