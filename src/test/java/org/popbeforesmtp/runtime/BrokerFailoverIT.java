@@ -45,142 +45,138 @@ class BrokerFailoverIT {
 
   @Test
   void killingTheBusiestBrokerLosesNoAcknowledgedLoginAndTheEdgeKeepsAnswering() throws Exception {
-    try (KafkaCluster cluster = KafkaCluster.start(dir.resolve("cluster"), 3)) {
-      String registryUrl = "mock://" + KafkaBroker.unique("failover");
-      Topics topics = Topics.defaults();
-      try (Admin admin = cluster.admin()) {
-        TopicProvisioner.ensure(admin, topics, 6, 3);
-      }
-      try (ProcessorApp processor =
-              ProcessorApp.start(
-                  AppConfigs.processor(
-                      cluster.bootstrapServers(),
-                      registryUrl,
-                      KafkaBroker.unique("failover"),
-                      dir.resolve("state"),
-                      Map.of("partitions", "6", "replication.factor", "3", "ttl", "30m"),
-                      Map.of()));
-          EdgeApp edge =
-              EdgeApp.start(
-                  AppConfigs.edge(
-                      cluster.bootstrapServers(), registryUrl, topics.grants(), Map.of()));
-          KafkaProducer<String, LoginEvent> producer = producer(cluster, registryUrl)) {
-        await()
-            .atMost(Duration.ofSeconds(90))
-            .until(
-                () ->
-                    processor.streams().state() == KafkaStreams.State.RUNNING
-                        && processor.isReady()
-                        && edge.cache().isReady());
+    KafkaCluster cluster = KafkaCluster.shared();
+    String registryUrl = "mock://" + KafkaBroker.unique("failover");
+    Topics topics = Topics.defaults().withPrefix(KafkaBroker.unique("failover") + ".");
+    try (Admin admin = cluster.admin()) {
+      TopicProvisioner.ensure(admin, topics, 6, 3);
+    }
+    try (ProcessorApp processor =
+            ProcessorApp.start(
+                AppConfigs.processor(
+                    cluster.bootstrapServers(),
+                    registryUrl,
+                    KafkaBroker.unique("failover"),
+                    dir.resolve("state"),
+                    AppConfigs.withTopics(
+                        topics, Map.of("partitions", "6", "replication.factor", "3", "ttl", "30m")),
+                    Map.of()));
+        EdgeApp edge =
+            EdgeApp.start(
+                AppConfigs.edge(
+                    cluster.bootstrapServers(), registryUrl, topics.grants(), Map.of()));
+        KafkaProducer<String, LoginEvent> producer = producer(cluster, registryUrl)) {
+      await()
+          .atMost(Duration.ofSeconds(90))
+          .until(
+              () ->
+                  processor.streams().state() == KafkaStreams.State.RUNNING
+                      && processor.isReady()
+                      && edge.cache().isReady());
 
-        Set<String> acked = ConcurrentHashMap.newKeySet();
-        AtomicLong failed = new AtomicLong();
-        AtomicBoolean sending = new AtomicBoolean(true);
-        Thread load =
-            new Thread(
-                () -> {
-                  // 200 logins a second, each from its own address, until told to stop
-                  for (int i = 0; sending.get(); i++) {
-                    String ip = "10." + (i >> 16 & 255) + "." + (i >> 8 & 255) + "." + (i & 255);
-                    producer.send(
-                        new ProducerRecord<>(
-                            topics.logins(),
-                            ip,
-                            TestEvents.login(Instant.now()).setClientIp(ip).build()),
-                        (md, ex) -> {
-                          if (ex == null) {
-                            acked.add(ip);
-                          } else {
-                            failed.incrementAndGet();
-                          }
-                        });
-                    if (i % 20 == 19) {
-                      try {
-                        Thread.sleep(100);
-                      } catch (InterruptedException ie) {
-                        return;
-                      }
-                    }
-                  }
-                },
-                "login-load");
-        load.start();
-
-        // grants made before the kill: the edge must answer them right throughout
-        await().atMost(Duration.ofSeconds(60)).until(() -> grantedCount(edge, acked) >= 500);
-        List<String> before =
-            acked.stream().filter(ip -> edge.cache().check(ip).granted()).limit(200).toList();
-        AtomicLong flickers = new AtomicLong();
-        AtomicLong probes = new AtomicLong();
-        AtomicBoolean probing = new AtomicBoolean(true);
-        Thread prober =
-            new Thread(
-                () -> {
-                  while (probing.get()) {
-                    for (String ip : before) {
-                      probes.incrementAndGet();
-                      if (!edge.cache().check(ip).granted()) {
-                        flickers.incrementAndGet();
-                      }
-                    }
+      Set<String> acked = ConcurrentHashMap.newKeySet();
+      AtomicLong failed = new AtomicLong();
+      AtomicBoolean sending = new AtomicBoolean(true);
+      Thread load =
+          new Thread(
+              () -> {
+                // 200 logins a second, each from its own address, until told to stop
+                for (int i = 0; sending.get(); i++) {
+                  String ip = "10." + (i >> 16 & 255) + "." + (i >> 8 & 255) + "." + (i & 255);
+                  producer.send(
+                      new ProducerRecord<>(
+                          topics.logins(),
+                          ip,
+                          TestEvents.login(Instant.now()).setClientIp(ip).build()),
+                      (md, ex) -> {
+                        if (ex == null) {
+                          acked.add(ip);
+                        } else {
+                          failed.incrementAndGet();
+                        }
+                      });
+                  if (i % 20 == 19) {
                     try {
-                      Thread.sleep(10);
+                      Thread.sleep(100);
                     } catch (InterruptedException ie) {
                       return;
                     }
                   }
-                },
-                "edge-prober");
-        prober.start();
+                }
+              },
+              "login-load");
+      load.start();
 
-        int victim;
-        try (Admin admin = cluster.admin()) {
-          victim = busiestLeader(admin, topics);
-        }
-        long killedAt = System.nanoTime();
-        cluster.kill(victim);
-        System.out.printf(
-            "FAILOVER-BROKER: kill -9 of node %d (leader of the most partitions) after %d acked"
-                + " logins%n",
-            victim, acked.size());
+      // grants made before the kill: the edge must answer them right throughout
+      await().atMost(Duration.ofSeconds(60)).until(() -> grantedCount(edge, acked) >= 500);
+      List<String> before =
+          acked.stream().filter(ip -> edge.cache().check(ip).granted()).limit(200).toList();
+      AtomicLong flickers = new AtomicLong();
+      AtomicLong probes = new AtomicLong();
+      AtomicBoolean probing = new AtomicBoolean(true);
+      Thread prober =
+          new Thread(
+              () -> {
+                while (probing.get()) {
+                  for (String ip : before) {
+                    probes.incrementAndGet();
+                    if (!edge.cache().check(ip).granted()) {
+                      flickers.incrementAndGet();
+                    }
+                  }
+                  try {
+                    Thread.sleep(10);
+                  } catch (InterruptedException ie) {
+                    return;
+                  }
+                }
+              },
+              "edge-prober");
+      prober.start();
 
-        // a login acknowledged after the kill becomes a grant: the time to recover
-        Set<String> atKill = Set.copyOf(acked);
-        await()
-            .atMost(Duration.ofSeconds(90))
-            .until(
-                () ->
-                    acked.stream()
-                        .anyMatch(ip -> !atKill.contains(ip) && edge.cache().check(ip).granted()));
-        double recovered = (System.nanoTime() - killedAt) / 1e9;
-        Thread.sleep(5_000);
-        sending.set(false);
-        load.join(10_000);
-        producer.flush();
-
-        await()
-            .atMost(Duration.ofSeconds(90))
-            .until(() -> grantedCount(edge, acked) == acked.size());
-        probing.set(false);
-        prober.join(10_000);
-        double allGranted = (System.nanoTime() - killedAt) / 1e9;
-        System.out.printf(
-            "FAILOVER-BROKER: %d logins acknowledged (%d sends failed), all %d granted at the edge"
-                + " %.1f s after the kill; grants flowing again %.1f s after it; %d probes of %d"
-                + " earlier grants during the outage, %d said no%n",
-            acked.size(),
-            failed.get(),
-            acked.size(),
-            allGranted,
-            recovered,
-            probes.get(),
-            before.size(),
-            flickers.get());
-        assertThat(flickers.get())
-            .as("earlier grants the edge denied during the failover")
-            .isZero();
-        assertThat(processor.streams().state()).isEqualTo(KafkaStreams.State.RUNNING);
+      int victim;
+      try (Admin admin = cluster.admin()) {
+        victim = busiestLeader(admin, topics);
       }
+      long killedAt = System.nanoTime();
+      cluster.kill(victim);
+      System.out.printf(
+          "FAILOVER-BROKER: kill -9 of node %d (leader of the most partitions) after %d acked"
+              + " logins%n",
+          victim, acked.size());
+
+      // a login acknowledged after the kill becomes a grant: the time to recover
+      Set<String> atKill = Set.copyOf(acked);
+      await()
+          .atMost(Duration.ofSeconds(90))
+          .until(
+              () ->
+                  acked.stream()
+                      .anyMatch(ip -> !atKill.contains(ip) && edge.cache().check(ip).granted()));
+      double recovered = (System.nanoTime() - killedAt) / 1e9;
+      Thread.sleep(5_000);
+      sending.set(false);
+      load.join(10_000);
+      producer.flush();
+
+      await().atMost(Duration.ofSeconds(90)).until(() -> grantedCount(edge, acked) == acked.size());
+      probing.set(false);
+      prober.join(10_000);
+      double allGranted = (System.nanoTime() - killedAt) / 1e9;
+      System.out.printf(
+          "FAILOVER-BROKER: %d logins acknowledged (%d sends failed), all %d granted at the edge"
+              + " %.1f s after the kill; grants flowing again %.1f s after it; %d probes of %d"
+              + " earlier grants during the outage, %d said no%n",
+          acked.size(),
+          failed.get(),
+          acked.size(),
+          allGranted,
+          recovered,
+          probes.get(),
+          before.size(),
+          flickers.get());
+      assertThat(flickers.get()).as("earlier grants the edge denied during the failover").isZero();
+      assertThat(processor.streams().state()).isEqualTo(KafkaStreams.State.RUNNING);
     }
   }
 

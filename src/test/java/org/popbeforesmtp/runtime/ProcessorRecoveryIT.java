@@ -47,9 +47,11 @@ import org.popbeforesmtp.avro.RelayGrant;
 import org.popbeforesmtp.config.ConfigSources;
 import org.popbeforesmtp.config.ProcessorConfig;
 import org.popbeforesmtp.config.StreamsSettings;
+import org.popbeforesmtp.config.Topics;
 import org.popbeforesmtp.registry.AvroDeserializer;
 import org.popbeforesmtp.registry.AvroSerializer;
 import org.popbeforesmtp.registry.SerdeConfig;
+import org.popbeforesmtp.testing.AppConfigs;
 import org.popbeforesmtp.testing.Commands;
 import org.popbeforesmtp.testing.KafkaBroker;
 import org.popbeforesmtp.testing.LoopbackPorts;
@@ -420,10 +422,7 @@ class ProcessorRecoveryIT {
     s.put("http.port", Integer.toString(port));
     s.put("advertised.host", "127.0.0.1");
     s.put("partitions", "4");
-    s.put("topic.logins", prefix + "mail.logins");
-    s.put("topic.grants", prefix + "relay.grants");
-    s.put("topic.revocations", prefix + "relay.revocations");
-    s.put("topic.dead.letters", prefix + "mail.logins.dlq");
+    s.putAll(AppConfigs.topicSettings(Topics.defaults().withPrefix(prefix)));
     return s;
   }
 

@@ -6,6 +6,7 @@ import java.util.Map;
 import org.popbeforesmtp.config.ConfigSources;
 import org.popbeforesmtp.config.EdgeConfig;
 import org.popbeforesmtp.config.ProcessorConfig;
+import org.popbeforesmtp.config.Topics;
 import org.popbeforesmtp.edge.EdgeProtocol;
 
 /** Configs of the apps as tests start them: on loopback, every port free. */
@@ -26,6 +27,22 @@ public final class AppConfigs {
     e.put("http.port", "0");
     EdgeProtocol.all().forEach(p -> e.put(p.port().key(), "0"));
     return EdgeConfig.from(ConfigSources.of(EdgeConfig.SETTINGS, EdgeConfig.DEFAULTS, e, kafka));
+  }
+
+  /** The settings that name {@code topics} (for a processor, or the audit command). */
+  public static Map<String, String> topicSettings(Topics topics) {
+    return Map.of(
+        "topic.logins", topics.logins(),
+        "topic.grants", topics.grants(),
+        "topic.revocations", topics.revocations(),
+        "topic.dead.letters", topics.deadLetters());
+  }
+
+  /** {@code settings} plus the names of {@code topics}. */
+  public static Map<String, String> withTopics(Topics topics, Map<String, String> settings) {
+    Map<String, String> all = new HashMap<>(topicSettings(topics));
+    all.putAll(settings);
+    return all;
   }
 
   /**

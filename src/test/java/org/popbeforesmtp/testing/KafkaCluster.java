@@ -45,6 +45,32 @@ public final class KafkaCluster implements AutoCloseable {
    */
   public record Security(Path keystore, String password) {}
 
+  private static KafkaCluster shared;
+
+  /**
+   * The plain three-node cluster the tests of one run share, started at the first call (under
+   * {@code target/}, its logs kept) and stopped when the test JVM exits. Each call returns it with
+   * every node up: a node an earlier test left killed is started again. Tests on it use their own
+   * topic names and application ids, and never close it.
+   */
+  public static synchronized KafkaCluster shared() throws Exception {
+    if (shared == null) {
+      Path target = Files.createDirectories(Path.of("target"));
+      KafkaCluster cluster = start(Files.createTempDirectory(target, "shared-cluster-"), 3);
+      Runtime.getRuntime().addShutdownHook(new Thread(cluster::close, "shared-cluster-stop"));
+      shared = cluster;
+      return cluster;
+    }
+    for (int id = 1; id <= shared.nodes.length; id++) {
+      Process node = shared.nodes[id - 1];
+      if (node == null || !node.isAlive()) {
+        shared.startNode(id);
+      }
+    }
+    shared.awaitNodes(shared.nodes.length, Duration.ofSeconds(90));
+    return shared;
+  }
+
   /** Formats and starts {@code size} nodes; returns once all are in the cluster. */
   public static KafkaCluster start(Path dir, int size) throws Exception {
     return start(dir, size, null);
