@@ -33,7 +33,9 @@ import org.popbeforesmtp.ingest.LoginPublisher;
 import org.popbeforesmtp.query.GrantJson;
 import org.popbeforesmtp.registry.SchemaRegistryClient;
 import org.popbeforesmtp.registry.SerdeConfig;
+import org.popbeforesmtp.runtime.Brokers;
 import org.popbeforesmtp.runtime.EmbeddedKafka;
+import org.popbeforesmtp.runtime.LocalCluster;
 import org.popbeforesmtp.runtime.ProcessorApp;
 import org.popbeforesmtp.runtime.TopicProvisioner;
 
@@ -59,10 +61,15 @@ public final class Bench implements AutoCloseable {
    * @param outputDir where the JSON goes
    */
   public record Settings(
-      boolean quick, Path workDir, Path outputDir, List<String> scenarios, PrintWriter out) {}
+      boolean quick,
+      Path workDir,
+      Path outputDir,
+      List<String> scenarios,
+      int brokers,
+      PrintWriter out) {}
 
   final Settings settings;
-  final EmbeddedKafka kafka;
+  final Brokers kafka;
   final Admin admin;
   final String registryUrl = "mock://bench-" + UUID.randomUUID();
   final SchemaRegistryClient registry = SerdeConfig.of(registryUrl).newClient();
@@ -72,7 +79,19 @@ public final class Bench implements AutoCloseable {
     this.settings = settings;
     Files.createDirectories(settings.workDir());
     Files.createDirectories(settings.outputDir());
-    this.kafka = EmbeddedKafka.start(settings.workDir().resolve("kafka"), 0, Map.of());
+    if (settings.brokers() == 1) {
+      this.kafka = EmbeddedKafka.start(settings.workDir().resolve("kafka"), 0, Map.of());
+    } else {
+      settings.out().printf("starting a local cluster of %d brokers...%n", settings.brokers());
+      settings.out().flush();
+      try {
+        this.kafka = LocalCluster.start(settings.workDir().resolve("cluster"), settings.brokers());
+      } catch (IOException | RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new IllegalStateException("the local cluster did not start: " + e, e);
+      }
+    }
     this.admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()));
   }
 
@@ -82,7 +101,12 @@ public final class Bench implements AutoCloseable {
     List<ObjectNode> all = new ArrayList<>();
     try (Bench bench = new Bench(settings)) {
       PrintWriter out = settings.out();
-      out.println("# pop-before-smtp bench" + (settings.quick() ? " --quick" : ""));
+      out.println(
+          "# pop-before-smtp bench"
+              + (settings.quick() ? " --quick" : "")
+              + (settings.brokers() > 1
+                  ? " on a local cluster of " + settings.brokers() + " brokers"
+                  : ""));
       out.println();
       out.println(machine().toString());
       out.flush();
@@ -94,6 +118,7 @@ public final class Bench implements AutoCloseable {
         out.flush();
         Result r = scenarios.run(name);
         r.json.set("machine", machine());
+        r.json.put("brokers", settings.brokers());
         r.json.put("quick", settings.quick());
         r.json.put("seconds", (System.nanoTime() - t) / 1e9);
         r.print(out);
@@ -153,7 +178,8 @@ public final class Bench implements AutoCloseable {
   /** Fresh topics for one measurement. */
   Topics topics(String name, int partitions) {
     Topics t = Topics.defaults().withPrefix("bench-" + name + "-" + (++topicCounter) + ".");
-    TopicProvisioner.ensure(admin, t, partitions, 1); // returns once every partition is led
+    // returns once every partition is led; on a cluster, replicated to every broker
+    TopicProvisioner.ensure(admin, t, partitions, kafka.size());
     return t;
   }
 
@@ -247,7 +273,7 @@ public final class Bench implements AutoCloseable {
     p.put("http.host", "127.0.0.1");
     p.put("http.port", "0");
     p.put("advertised.host", "127.0.0.1");
-    p.put("replication.factor", "1");
+    p.put("replication.factor", Integer.toString(kafka.size()));
     // topics it creates (relay.grants) get the logins topic's partition count, as the yardsticks'
     // output topics do, so both write to as many partitions per transaction
     p.putIfAbsent("partitions", Integer.toString(partitionsOf(topics.logins())));

@@ -314,7 +314,9 @@ final class Scenarios {
     String out = app + ".out";
     bench
         .admin
-        .createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(out, 3, (short) 1)))
+        .createTopics(
+            List.of(
+                new org.apache.kafka.clients.admin.NewTopic(out, 3, (short) bench.kafka.size())))
         .all()
         .get();
     org.popbeforesmtp.runtime.TopicProvisioner.awaitServed(bench.admin, List.of(out));

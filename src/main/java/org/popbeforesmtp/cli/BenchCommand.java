@@ -17,7 +17,8 @@ import picocli.CommandLine.Spec;
     description = {
       "Measures throughput and latency on this machine: processor throughput, login-to-edge"
           + " latency, policy/socketmap server load, edge memory per grant and cold start,"
-          + " audit replay rate, tail agent. Runs an embedded Kafka broker on loopback; every"
+          + " audit replay rate, tail agent. Runs an embedded Kafka broker (or a local cluster) on"
+          + " loopback; every"
           + " scenario stops by itself. Prints tables and writes one JSON file per scenario.",
       ""
     })
@@ -43,6 +44,14 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--work-dir", description = "Broker data (default: a temporary directory).")
   Path workDir;
 
+  @Option(
+      names = "--brokers",
+      defaultValue = "1",
+      description =
+          "Brokers to run on: 1 embedded in this JVM (default), or a local cluster of 2 to 5, each"
+              + " in its own JVM, topics replicated to all with min.insync.replicas=2.")
+  int brokers;
+
   static final class Scenarios implements Iterable<String> {
     @Override
     public java.util.Iterator<String> iterator() {
@@ -59,8 +68,13 @@ public final class BenchCommand implements Callable<Integer> {
             "unknown scenario '" + s + "': choose from " + String.join(", ", Bench.SCENARIOS));
       }
     }
+    if (brokers < 1 || brokers > 5) {
+      throw new IllegalArgumentException(
+          "--brokers " + brokers + " is out of range: 1 (embedded) or a local cluster of 2 to 5");
+    }
     Path work = workDir != null ? workDir : Files.createTempDirectory("pop-before-smtp-bench");
-    Bench.run(new Bench.Settings(quick, work, outputDir, chosen, spec.commandLine().getOut()));
+    Bench.run(
+        new Bench.Settings(quick, work, outputDir, chosen, brokers, spec.commandLine().getOut()));
     return 0;
   }
 }

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * on loopback only, for integration tests and dev mode. Not for production: one node, replication
  * factor 1 for every internal topic.
  */
-public final class EmbeddedKafka implements AutoCloseable {
+public final class EmbeddedKafka implements Brokers {
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafka.class);
 
   private final KafkaRaftServer server;
@@ -144,12 +144,18 @@ public final class EmbeddedKafka implements AutoCloseable {
   }
 
   /** {@code host:port} of the broker's listener. */
+  @Override
   public String bootstrapServers() {
     return bootstrapServers;
   }
 
   public Path dataDir() {
     return dataDir;
+  }
+
+  @Override
+  public int size() {
+    return 1;
   }
 
   @Override
@@ -162,7 +168,8 @@ public final class EmbeddedKafka implements AutoCloseable {
     server.awaitShutdown();
   }
 
-  private static int freePort() {
+  /** A port free on loopback right now. */
+  static int freePort() {
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       socket.setReuseAddress(true);
       return socket.getLocalPort();

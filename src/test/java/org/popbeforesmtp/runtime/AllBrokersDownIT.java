@@ -32,7 +32,7 @@ import org.popbeforesmtp.registry.AvroSerializer;
 import org.popbeforesmtp.registry.SerdeConfig;
 import org.popbeforesmtp.testing.AppConfigs;
 import org.popbeforesmtp.testing.KafkaBroker;
-import org.popbeforesmtp.testing.KafkaCluster;
+import org.popbeforesmtp.testing.SharedCluster;
 import org.popbeforesmtp.testing.TestEvents;
 
 /**
@@ -49,7 +49,7 @@ class AllBrokersDownIT {
   @Test
   void edgeAnswersFromMemoryIngestHoldsReportsAndAllRecoversAfterAMinuteWithoutKafka()
       throws Exception {
-    KafkaCluster cluster = KafkaCluster.shared();
+    LocalCluster cluster = SharedCluster.get();
     String registryUrl = "mock://" + KafkaBroker.unique("outage");
     Topics topics = Topics.defaults().withPrefix(KafkaBroker.unique("outage") + ".");
     try (Admin admin = cluster.admin()) {

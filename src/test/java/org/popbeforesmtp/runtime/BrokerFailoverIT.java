@@ -31,7 +31,7 @@ import org.popbeforesmtp.registry.AvroSerializer;
 import org.popbeforesmtp.registry.SerdeConfig;
 import org.popbeforesmtp.testing.AppConfigs;
 import org.popbeforesmtp.testing.KafkaBroker;
-import org.popbeforesmtp.testing.KafkaCluster;
+import org.popbeforesmtp.testing.SharedCluster;
 import org.popbeforesmtp.testing.TestEvents;
 
 /**
@@ -45,7 +45,7 @@ class BrokerFailoverIT {
 
   @Test
   void killingTheBusiestBrokerLosesNoAcknowledgedLoginAndTheEdgeKeepsAnswering() throws Exception {
-    KafkaCluster cluster = KafkaCluster.shared();
+    LocalCluster cluster = SharedCluster.get();
     String registryUrl = "mock://" + KafkaBroker.unique("failover");
     Topics topics = Topics.defaults().withPrefix(KafkaBroker.unique("failover") + ".");
     try (Admin admin = cluster.admin()) {
@@ -203,7 +203,7 @@ class BrokerFailoverIT {
   }
 
   private static KafkaProducer<String, LoginEvent> producer(
-      KafkaCluster cluster, String registryUrl) {
+      LocalCluster cluster, String registryUrl) {
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers());
     p.put(ProducerConfig.ACKS_CONFIG, "all");

@@ -38,7 +38,6 @@ import org.popbeforesmtp.config.Topics;
 import org.popbeforesmtp.testing.AppConfigs;
 import org.popbeforesmtp.testing.Commands;
 import org.popbeforesmtp.testing.KafkaBroker;
-import org.popbeforesmtp.testing.KafkaCluster;
 
 /**
  * Least privilege on a cluster with SASL/SCRAM-SHA-512 over TLS and ACLs enforced: each component
@@ -55,9 +54,9 @@ class SecuredClusterIT {
     Path keystore = dir.resolve("broker.p12");
     Path truststore = dir.resolve("truststore.p12");
     certificates(keystore, truststore);
-    try (KafkaCluster cluster =
-        KafkaCluster.start(
-            dir.resolve("cluster"), 3, new KafkaCluster.Security(keystore, STORE_PASSWORD))) {
+    try (LocalCluster cluster =
+        LocalCluster.start(
+            dir.resolve("cluster"), 3, new LocalCluster.Security(keystore, STORE_PASSWORD))) {
       Topics topics = Topics.defaults();
       String appId = "pop-before-smtp-secured";
       try (Admin admin = cluster.admin()) {

@@ -1,4 +1,4 @@
-package org.popbeforesmtp.testing;
+package org.popbeforesmtp.runtime;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -18,18 +18,18 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.Uuid;
 
 /**
- * A real three-node KRaft cluster on loopback, each node (broker and controller) in its own JVM
- * ({@code kafka.Kafka} from the project's jar), replication factor 3 and {@code
- * min.insync.replicas=2} for every topic, so a test can {@code kill -9} a node and see what a
- * production cluster does.
+ * A real KRaft cluster of several nodes on loopback, each node (broker and controller) in its own
+ * JVM ({@code kafka.Kafka} on this JVM's class path), replication factor = nodes and {@code
+ * min.insync.replicas=2} for every topic: what the tests {@code kill -9} nodes of, and what {@code
+ * bench --brokers 3} measures on, to see what a production cluster does.
  */
-public final class KafkaCluster implements AutoCloseable {
+public final class LocalCluster implements Brokers {
   private final Path dir;
   private final int[] brokerPorts;
   private final int[] clientPorts;
   private final Process[] nodes;
 
-  private KafkaCluster(Path dir, int[] brokerPorts, int[] clientPorts) {
+  private LocalCluster(Path dir, int[] brokerPorts, int[] clientPorts) {
     this.dir = dir;
     this.brokerPorts = brokerPorts;
     this.clientPorts = clientPorts;
@@ -45,47 +45,21 @@ public final class KafkaCluster implements AutoCloseable {
    */
   public record Security(Path keystore, String password) {}
 
-  private static KafkaCluster shared;
-
-  /**
-   * The plain three-node cluster the tests of one run share, started at the first call (under
-   * {@code target/}, its logs kept) and stopped when the test JVM exits. Each call returns it with
-   * every node up: a node an earlier test left killed is started again. Tests on it use their own
-   * topic names and application ids, and never close it.
-   */
-  public static synchronized KafkaCluster shared() throws Exception {
-    if (shared == null) {
-      Path target = Files.createDirectories(Path.of("target"));
-      KafkaCluster cluster = start(Files.createTempDirectory(target, "shared-cluster-"), 3);
-      Runtime.getRuntime().addShutdownHook(new Thread(cluster::close, "shared-cluster-stop"));
-      shared = cluster;
-      return cluster;
-    }
-    for (int id = 1; id <= shared.nodes.length; id++) {
-      Process node = shared.nodes[id - 1];
-      if (node == null || !node.isAlive()) {
-        shared.startNode(id);
-      }
-    }
-    shared.awaitNodes(shared.nodes.length, Duration.ofSeconds(90));
-    return shared;
-  }
-
   /** Formats and starts {@code size} nodes; returns once all are in the cluster. */
-  public static KafkaCluster start(Path dir, int size) throws Exception {
+  public static LocalCluster start(Path dir, int size) throws Exception {
     return start(dir, size, null);
   }
 
   /** As {@link #start(Path, int)}, with a secured client listener when {@code security} is set. */
-  public static KafkaCluster start(Path dir, int size, Security security) throws Exception {
+  public static LocalCluster start(Path dir, int size, Security security) throws Exception {
     int[] brokerPorts = new int[size];
     int[] clientPorts = new int[size];
     int[] controllerPorts = new int[size];
     StringBuilder voters = new StringBuilder();
     for (int i = 0; i < size; i++) {
-      brokerPorts[i] = LoopbackPorts.free();
-      clientPorts[i] = security == null ? brokerPorts[i] : LoopbackPorts.free();
-      controllerPorts[i] = LoopbackPorts.free();
+      brokerPorts[i] = EmbeddedKafka.freePort();
+      clientPorts[i] = security == null ? brokerPorts[i] : EmbeddedKafka.freePort();
+      controllerPorts[i] = EmbeddedKafka.freePort();
       voters
           .append(i == 0 ? "" : ",")
           .append(i + 1)
@@ -93,7 +67,7 @@ public final class KafkaCluster implements AutoCloseable {
           .append(controllerPorts[i]);
     }
     String clusterId = Uuid.randomUuid().toString();
-    KafkaCluster cluster = new KafkaCluster(dir, brokerPorts, clientPorts);
+    LocalCluster cluster = new LocalCluster(dir, brokerPorts, clientPorts);
     for (int i = 0; i < size; i++) {
       Properties p = new Properties();
       p.put("process.roles", "broker,controller");
@@ -151,7 +125,7 @@ public final class KafkaCluster implements AutoCloseable {
       Path nodeDir = Files.createDirectories(dir.resolve("node-" + (i + 1)));
       Path config = nodeDir.resolve("server.properties");
       try (Writer out = Files.newBufferedWriter(config)) {
-        p.store(out, "test cluster node " + (i + 1));
+        p.store(out, "local cluster node " + (i + 1));
       }
       ByteArrayOutputStream output = new ByteArrayOutputStream();
       int rc;
@@ -178,10 +152,6 @@ public final class KafkaCluster implements AutoCloseable {
 
   /** Starts node {@code id} (1-based) from its config and data, as its own JVM. */
   public synchronized void startNode(int id) throws IOException {
-    Path jar = Path.of("target", "pop-before-smtp.jar").toAbsolutePath();
-    if (!Files.exists(jar)) {
-      throw new IllegalStateException("the jar is built by mvn package before the ITs: " + jar);
-    }
     Path nodeDir = dir.resolve("node-" + id);
     nodes[id - 1] =
         new ProcessBuilder(
@@ -190,12 +160,26 @@ public final class KafkaCluster implements AutoCloseable {
                 "-XX:+UseSerialGC",
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
                 "-cp",
-                jar.toString(),
+                System.getProperty("java.class.path"),
                 "kafka.Kafka",
                 nodeDir.resolve("server.properties").toString())
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(nodeDir.resolve("node.log").toFile()))
             .start();
+  }
+
+  /** Starts every node that is not running (killed by a test, or died). */
+  public synchronized void startStoppedNodes() throws IOException {
+    for (int id = 1; id <= nodes.length; id++) {
+      if (nodes[id - 1] == null || !nodes[id - 1].isAlive()) {
+        startNode(id);
+      }
+    }
+  }
+
+  @Override
+  public int size() {
+    return nodes.length;
   }
 
   /** kill -9 of node {@code id}. */
@@ -228,6 +212,7 @@ public final class KafkaCluster implements AutoCloseable {
     }
   }
 
+  @Override
   public String bootstrapServers() {
     List<String> all = new ArrayList<>();
     for (int port : brokerPorts) {
