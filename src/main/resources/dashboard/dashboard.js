@@ -197,6 +197,14 @@
     return t;
   }
 
+  /** The first few of a list, and how many more (a shared address can hold hundreds). */
+  function listed(items) {
+    const shown = 8;
+    return items.length <= shown
+      ? items.join(', ')
+      : items.slice(0, shown).join(', ') + ' and ' + (items.length - shown) + ' more';
+  }
+
   function revokeButton(scope, target, label) {
     const b = node('button', label, 'danger');
     b.type = 'button';
@@ -223,7 +231,7 @@
       const p = node('p', null, 'live');
       p.id = 'live-grant';
       p.textContent = 'Live grant until ' + when(live.expiresAt) + ' for ' +
-        live.users.map((u) => u.username).join(', ') + ' ';
+        listed(live.users.map((u) => u.username)) + ' ';
       p.appendChild(revokeButton('KEY', body.key, 'Revoke this address'));
       result.appendChild(p);
     } else {
@@ -240,7 +248,7 @@
       sessions.map((s) => [
         s.live ? node('span', 'live', 'live') : (s.sharedAddress ? 'shared address' : 'ended'),
         when(s.start), when(s.end), when(s.expiresAt),
-        s.users.map((u) => u.username + ' (' + u.clientIp + ')').join(', '), s.eventCount,
+        listed(s.users.map((u) => u.username + ' (' + u.clientIp + ')')), s.eventCount,
       ])));
   }
 
