@@ -21,6 +21,12 @@ final class Services {
    * code 1 instead of a process that never exits). Returns exit code 0.
    */
   static int runUntilStopped(AutoCloseable service, String name) throws InterruptedException {
+    return runUntilStopped(service, name, STOP_LIMIT);
+  }
+
+  /** As above, with another stop limit (for tests of the hard stop). */
+  static int runUntilStopped(AutoCloseable service, String name, Duration limit)
+      throws InterruptedException {
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -41,11 +47,9 @@ final class Services {
                   closer.setDaemon(true);
                   closer.start();
                   try {
-                    if (!stopped.await(STOP_LIMIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                    if (!stopped.await(limit.toMillis(), TimeUnit.MILLISECONDS)) {
                       LOG.error(
-                          "{} did not stop within {} s; stopping hard",
-                          name,
-                          STOP_LIMIT.toSeconds());
+                          "{} did not stop within {} s; stopping hard", name, limit.toSeconds());
                       Runtime.getRuntime().halt(1);
                     }
                   } catch (InterruptedException e) {

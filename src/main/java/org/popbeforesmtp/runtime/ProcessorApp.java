@@ -98,6 +98,8 @@ public final class ProcessorApp implements AutoCloseable {
   private static final Duration REGISTRY_RETRY_FIRST = Duration.ofSeconds(5);
   private static final Duration REGISTRY_RETRY_MAX = Duration.ofSeconds(30);
   private final AtomicLong registryWaits = new AtomicLong();
+  private final ThreadRecovery recovery = new ThreadRecovery(System::nanoTime);
+  private final AtomicLong threadReplacements = new AtomicLong();
   private volatile long nextRegistryLog;
   private volatile long lastRegistryWait = System.nanoTime() - TimeUnit.MINUTES.toNanos(3);
   private volatile Duration registryRetry = REGISTRY_RETRY_FIRST;
@@ -210,6 +212,15 @@ public final class ProcessorApp implements AutoCloseable {
           SchemaRegistryException registryDown = SchemaRegistryException.unavailableIn(e);
           if (registryDown != null && !closed) {
             waitForRegistry(registryDown);
+            return StreamThreadExceptionResponse.REPLACE_THREAD;
+          }
+          if (!closed && recovery.replace(e)) {
+            LOG.warn(
+                "a stream thread failed on a Kafka error ({}); replacing it: its transaction is"
+                    + " aborted and the new thread goes on from the last commit",
+                ThreadRecovery.root(e).toString());
+            threadReplacements.incrementAndGet();
+            pause(Duration.ofSeconds(1));
             return StreamThreadExceptionResponse.REPLACE_THREAD;
           }
           fail(e);
@@ -533,12 +544,21 @@ public final class ProcessorApp implements AutoCloseable {
           cause.getMessage(),
           registryRetry.toSeconds());
     }
+    pause(registryRetry);
+    lastRegistryWait = System.nanoTime();
+  }
+
+  private static void pause(Duration d) {
     try {
-      Thread.sleep(registryRetry.toMillis());
+      Thread.sleep(d.toMillis());
     } catch (InterruptedException interrupted) {
       Thread.currentThread().interrupt();
     }
-    lastRegistryWait = System.nanoTime();
+  }
+
+  /** Stream threads replaced after a Kafka error (not counting registry waits). */
+  public long threadReplacements() {
+    return threadReplacements.get();
   }
 
   private static Duration min(Duration a, Duration b) {
