@@ -75,23 +75,18 @@ public final class Bench implements AutoCloseable {
   final SchemaRegistryClient registry = SerdeConfig.of(registryUrl).newClient();
   private int topicCounter;
 
-  private Bench(Settings settings) throws IOException {
+  private Bench(Settings settings) throws Exception {
     this.settings = settings;
     Files.createDirectories(settings.workDir());
     Files.createDirectories(settings.outputDir());
-    if (settings.brokers() == 1) {
-      this.kafka = EmbeddedKafka.start(settings.workDir().resolve("kafka"), 0, Map.of());
-    } else {
+    if (settings.brokers() > 1) {
       settings.out().printf("starting a local cluster of %d brokers...%n", settings.brokers());
       settings.out().flush();
-      try {
-        this.kafka = LocalCluster.start(settings.workDir().resolve("cluster"), settings.brokers());
-      } catch (IOException | RuntimeException e) {
-        throw e;
-      } catch (Exception e) {
-        throw new IllegalStateException("the local cluster did not start: " + e, e);
-      }
     }
+    this.kafka =
+        settings.brokers() == 1
+            ? EmbeddedKafka.start(settings.workDir().resolve("kafka"), 0, Map.of())
+            : LocalCluster.start(settings.workDir().resolve("cluster"), settings.brokers());
     this.admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()));
   }
 

@@ -29,7 +29,7 @@ public final class HttpServers {
   public static final Listeners.Limits DEFAULT_LIMITS =
       new Listeners.Limits("http", Duration.ofSeconds(30), Duration.ofSeconds(10), 1024);
 
-  static final long MAX_REQUEST_BYTES = 64 * 1024;
+  private static final long MAX_REQUEST_BYTES = 64 * 1024;
   private static final int MAX_HEADER_BYTES = 8 * 1024;
 
   /** A body that arrives slower than this is cut (Jetty answers 408). */

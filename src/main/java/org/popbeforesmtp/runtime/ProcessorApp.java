@@ -54,7 +54,6 @@ import org.popbeforesmtp.query.GrantQueries;
 import org.popbeforesmtp.query.RevocationRequests;
 import org.popbeforesmtp.registry.AvroSerializer;
 import org.popbeforesmtp.registry.SchemaRegistryClient;
-import org.popbeforesmtp.registry.SchemaRegistryException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,14 +94,7 @@ public final class ProcessorApp implements AutoCloseable {
           });
   private Admin watchAdmin;
   private volatile boolean kafkaLost;
-  private static final Duration REGISTRY_RETRY_FIRST = Duration.ofSeconds(5);
-  private static final Duration REGISTRY_RETRY_MAX = Duration.ofSeconds(30);
-  private final AtomicLong registryWaits = new AtomicLong();
   private final ThreadRecovery recovery = new ThreadRecovery(System::nanoTime);
-  private final AtomicLong threadReplacements = new AtomicLong();
-  private volatile long nextRegistryLog;
-  private volatile long lastRegistryWait = System.nanoTime() - TimeUnit.MINUTES.toNanos(3);
-  private volatile Duration registryRetry = REGISTRY_RETRY_FIRST;
   private long kafkaLostSince;
   private long nextKafkaLog;
   private KafkaProducer<String, Revocation> revocationProducer;
@@ -209,18 +201,13 @@ public final class ProcessorApp implements AutoCloseable {
   private void wire(long started) {
     streams.setUncaughtExceptionHandler(
         e -> {
-          SchemaRegistryException registryDown = SchemaRegistryException.unavailableIn(e);
-          if (registryDown != null && !closed) {
-            waitForRegistry(registryDown);
-            return StreamThreadExceptionResponse.REPLACE_THREAD;
-          }
-          if (!closed && recovery.replace(e)) {
-            LOG.warn(
-                "a stream thread failed on a Kafka error ({}); replacing it: its transaction is"
-                    + " aborted and the new thread goes on from the last commit",
-                ThreadRecovery.root(e).toString());
-            threadReplacements.incrementAndGet();
-            pause(Duration.ofSeconds(1));
+          Duration pause = closed ? null : recovery.pauseBeforeReplacing(e);
+          if (pause != null) {
+            try {
+              Thread.sleep(pause.toMillis());
+            } catch (InterruptedException interrupted) {
+              Thread.currentThread().interrupt();
+            }
             return StreamThreadExceptionResponse.REPLACE_THREAD;
           }
           fail(e);
@@ -523,51 +510,9 @@ public final class ProcessorApp implements AutoCloseable {
     return sum;
   }
 
-  /**
-   * A login's schema could not be fetched: the registry is down. Its thread is replaced after a
-   * pause and reads the login again (nothing of the failed transaction was committed), so logins
-   * wait in Kafka, none is lost or dead-lettered; one line a minute says so.
-   */
-  private void waitForRegistry(SchemaRegistryException cause) {
-    registryWaits.incrementAndGet();
-    long now = System.nanoTime();
-    // 5 s, then twice as long each time up to 30 s while it lasts (Streams logs each replacement
-    // with its stack trace); a new outage starts again at 5 s
-    registryRetry =
-        now - lastRegistryWait > TimeUnit.MINUTES.toNanos(2)
-            ? REGISTRY_RETRY_FIRST
-            : min(registryRetry.multipliedBy(2), REGISTRY_RETRY_MAX);
-    if (now >= nextRegistryLog) {
-      nextRegistryLog = now + TimeUnit.MINUTES.toNanos(1);
-      LOG.warn(
-          "{}; logins wait in Kafka until it answers (next try in {} s)",
-          cause.getMessage(),
-          registryRetry.toSeconds());
-    }
-    pause(registryRetry);
-    lastRegistryWait = System.nanoTime();
-  }
-
-  private static void pause(Duration d) {
-    try {
-      Thread.sleep(d.toMillis());
-    } catch (InterruptedException interrupted) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  /** Stream threads replaced after a Kafka error (not counting registry waits). */
-  public long threadReplacements() {
-    return threadReplacements.get();
-  }
-
-  private static Duration min(Duration a, Duration b) {
-    return a.compareTo(b) <= 0 ? a : b;
-  }
-
   /** Times a stream thread was replaced because the schema registry did not answer. */
   public long registryWaits() {
-    return registryWaits.get();
+    return recovery.registryWaits();
   }
 
   private void fail(Throwable cause) {

@@ -14,7 +14,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.popbeforesmtp.runtime.EdgeApp;
 import org.popbeforesmtp.runtime.ProcessorApp;
-import org.popbeforesmtp.testing.AppConfigs;
 import org.popbeforesmtp.testing.KafkaBroker;
 import org.popbeforesmtp.testing.Postfix;
 import org.popbeforesmtp.testing.ProcessorFixture;
@@ -40,13 +39,7 @@ class PostfixEdgeIT {
     try (ProcessorFixture f = new ProcessorFixture();
         ProcessorApp processor =
             ProcessorApp.start(f.config(dir.resolve("state"), Map.of("ttl", "15s")));
-        EdgeApp edge =
-            EdgeApp.start(
-                AppConfigs.edge(
-                    KafkaBroker.bootstrapServers(),
-                    f.registryUrl,
-                    f.prefix + "relay.grants",
-                    Map.of()));
+        EdgeApp edge = EdgeApp.start(f.edgeConfig());
         Postfix postfix =
             Postfix.start(dir.resolve("postfix"), edge.port("policy"), edge.port("socketmap"))) {
       await()

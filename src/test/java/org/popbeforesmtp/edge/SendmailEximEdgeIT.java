@@ -14,7 +14,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.popbeforesmtp.runtime.EdgeApp;
 import org.popbeforesmtp.runtime.ProcessorApp;
-import org.popbeforesmtp.testing.AppConfigs;
 import org.popbeforesmtp.testing.Exim;
 import org.popbeforesmtp.testing.KafkaBroker;
 import org.popbeforesmtp.testing.MtaPackages;
@@ -43,13 +42,7 @@ class SendmailEximEdgeIT {
     try (ProcessorFixture f = new ProcessorFixture();
         ProcessorApp processor =
             ProcessorApp.start(f.config(dir.resolve("state"), Map.of("ttl", "15s")))) {
-      EdgeApp edge =
-          EdgeApp.start(
-              AppConfigs.edge(
-                  KafkaBroker.bootstrapServers(),
-                  f.registryUrl,
-                  f.prefix + "relay.grants",
-                  Map.of()));
+      EdgeApp edge = EdgeApp.start(f.edgeConfig());
       try (Sendmail sendmail =
           Sendmail.start(dir.resolve("sendmail"), edge.port(SocketmapProtocol.NAME))) {
         Exim exim = Exim.configure(dir.resolve("exim"), edge.port(WhosonProtocol.NAME));

@@ -8,7 +8,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -24,7 +23,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.popbeforesmtp.avro.LoginEvent;
 import org.popbeforesmtp.avro.RelayGrant;
-import org.popbeforesmtp.config.ConfigSources;
+import org.popbeforesmtp.config.EdgeConfig;
 import org.popbeforesmtp.config.ProcessorConfig;
 import org.popbeforesmtp.config.Topics;
 import org.popbeforesmtp.net.GrantKeys;
@@ -57,20 +56,19 @@ public final class ProcessorFixture implements AutoCloseable {
    */
   public ProcessorConfig config(
       Path stateDir, Map<String, String> settings, Map<String, String> kafka) {
-    Map<String, String> flags = new HashMap<>();
-    flags.put("bootstrap.servers", KafkaBroker.bootstrapServers());
-    flags.put("schema.registry.url", registryUrl);
-    flags.put("application.id", applicationId);
-    flags.put("state.dir", stateDir.toString());
-    flags.put("http.host", "127.0.0.1");
-    flags.put("http.port", "0");
-    flags.put("advertised.host", "127.0.0.1");
-    flags.putAll(AppConfigs.topicSettings(Topics.defaults().withPrefix(prefix)));
-    flags.putAll(settings);
-    Map<String, String> kafkaFlags = new HashMap<>();
-    kafkaFlags.putAll(kafka);
-    return ProcessorConfig.from(
-        ConfigSources.of(ProcessorConfig.SETTINGS, ProcessorConfig.DEFAULTS, flags, kafkaFlags));
+    return AppConfigs.processor(
+        KafkaBroker.bootstrapServers(),
+        registryUrl,
+        applicationId,
+        stateDir,
+        AppConfigs.withTopics(Topics.defaults().withPrefix(prefix), settings),
+        kafka);
+  }
+
+  /** An edge reading this fixture's grants topic. */
+  public EdgeConfig edgeConfig() {
+    return AppConfigs.edge(
+        KafkaBroker.bootstrapServers(), registryUrl, prefix + "relay.grants", Map.of());
   }
 
   /** Produces a login keyed by its canonical address and waits for the broker's ack. */
