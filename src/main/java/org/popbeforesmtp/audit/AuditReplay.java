@@ -5,11 +5,11 @@ import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.apache.kafka.common.utils.Utils;
 import org.popbeforesmtp.avro.LoginEvent;
-import org.popbeforesmtp.avro.RelayGrant;
 import org.popbeforesmtp.avro.Revocation;
 import org.popbeforesmtp.avro.RevocationScope;
 import org.popbeforesmtp.grants.GrantPolicy;
 import org.popbeforesmtp.grants.GrantRules;
+import org.popbeforesmtp.grants.GrantState;
 import org.popbeforesmtp.grants.InMemoryGrantStore;
 import org.popbeforesmtp.grants.InvalidLoginException;
 import org.popbeforesmtp.grants.Refusal;
@@ -164,8 +164,14 @@ public final class AuditReplay implements HistoryReader.Listener {
     String endedBy = "";
 
     @Override
-    public void upsert(RelayGrant grant, boolean created) {
-      timeline.upsert(grant, now);
+    public void upsert(String key, GrantState session, boolean created) {
+      timeline.upsert(
+          key,
+          session.start(),
+          rules.policy().expiresAt(session.end()),
+          session.eventCount(),
+          session.latest().username(),
+          now);
     }
 
     @Override

@@ -29,6 +29,9 @@ public final class GrantTimeline {
   private final Consumer<GrantInterval> closed;
   private final Map<String, Open> open = new HashMap<>();
 
+  /** The interval of the latest upsert, while it is open. */
+  private Open lastUpserted;
+
   /**
    * @param policy the rules replayed with
    * @param replayStart the earliest record time read: intervals that a login before it could still
@@ -132,22 +135,37 @@ public final class GrantTimeline {
     }
   }
 
-  /** A grant was published (created or extended) at {@code now}. */
+  /** A grant was published (created or extended) at {@code now}: a relay.grants value. */
   public void upsert(RelayGrant grant, long now) {
-    String key = grant.getKey();
+    upsert(
+        grant.getKey(),
+        grant.getGrantedAt().toEpochMilli(),
+        grant.getExpiresAt().toEpochMilli(),
+        grant.getEventCount(),
+        grant.getUsername(),
+        now);
+  }
+
+  /**
+   * A grant was published (created or extended) at {@code now}, by its fields: granted at, expires
+   * at, event count and latest user, as in the relay.grants value.
+   */
+  public void upsert(
+      String key, long grantedAt, long expiresAt, int eventCount, String username, long now) {
     Open o = open.get(key);
     if (o != null && o.expiresAt <= now) {
       close(o, o.expiresAt, GrantInterval.Ending.EXPIRED, "");
       o = null;
     }
     if (o == null) {
-      o = new Open(key, now, grant.getGrantedAt().toEpochMilli());
+      o = new Open(key, now, grantedAt);
       open.put(key, o);
     }
-    o.grantedAt = grant.getGrantedAt().toEpochMilli();
-    o.expiresAt = grant.getExpiresAt().toEpochMilli();
-    o.eventCount = grant.getEventCount();
-    o.addUser(grant.getUsername());
+    o.grantedAt = grantedAt;
+    o.expiresAt = expiresAt;
+    o.eventCount = eventCount;
+    o.addUser(username);
+    lastUpserted = o;
   }
 
   /**
@@ -170,7 +188,8 @@ public final class GrantTimeline {
 
   /** A login took part in the grant of {@code key} (call after its upsert). */
   public void contributed(String key, LoginEvent event, long arrival) {
-    Open o = open.get(key);
+    // the login's upsert came just before: no second lookup
+    Open o = lastUpserted != null && lastUpserted.key.equals(key) ? lastUpserted : open.get(key);
     if (o != null) {
       o.add(Contribution.of(event, arrival));
     }
@@ -222,6 +241,9 @@ public final class GrantTimeline {
 
   private void close(Open o, long until, GrantInterval.Ending ending, String endedBy) {
     open.remove(o.key);
+    if (lastUpserted == o) {
+      lastUpserted = null;
+    }
     closed.accept(
         new GrantInterval(
             o.key,

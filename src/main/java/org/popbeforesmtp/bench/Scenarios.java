@@ -1086,7 +1086,7 @@ final class Scenarios {
           "");
       r.figure("seconds", ip.median());
     }
-    if (!quick) {
+    if (!quick && !Boolean.getBoolean("pbs.noMonth")) {
       auditMonth(r, 10_000_000);
     }
     r.note(

@@ -47,7 +47,7 @@ final class GrantProcessor implements Processor<String, SpecificRecord, String, 
   private static final Duration PURGE_INTERVAL = Duration.ofMinutes(1);
 
   /** A change waiting for its key's cache flush: the grant, or null for a tombstone. */
-  private record Pending(RelayGrant grant, long timestamp) {}
+  private record Pending(GrantState grant, long timestamp) {}
 
   private final GrantRules rules;
   private final Map<String, Pending> pending = new LinkedHashMap<>();
@@ -197,7 +197,11 @@ final class GrantProcessor implements Processor<String, SpecificRecord, String, 
     if (change == null) {
       return;
     }
-    Record<String, RelayGrant> out = new Record<>(key, change.grant(), change.timestamp());
+    Record<String, RelayGrant> out =
+        new Record<>(
+            key,
+            change.grant() == null ? null : rules.toGrant(key, change.grant()),
+            change.timestamp());
     ProcessorNode<?, ?, ?, ?> current = internal == null ? null : internal.currentNode();
     if (internal == null || current == node) {
       context.forward(out);
@@ -212,7 +216,7 @@ final class GrantProcessor implements Processor<String, SpecificRecord, String, 
     }
   }
 
-  private void emit(String key, RelayGrant grant, long timestamp) {
+  private void emit(String key, GrantState grant, long timestamp) {
     Pending before = pending.get(key);
     // upserts collapsed into one keep the first one's time: when that grant interval began
     long time =
@@ -229,9 +233,9 @@ final class GrantProcessor implements Processor<String, SpecificRecord, String, 
     }
 
     @Override
-    public void upsert(RelayGrant grant, boolean isNew) {
+    public void upsert(String key, GrantState session, boolean isNew) {
       (isNew ? created : extended).record();
-      emit(grant.getKey(), grant, timestamp);
+      emit(key, session, timestamp);
     }
 
     @Override

@@ -118,7 +118,12 @@ public final class GrantRules {
 
   /** Receives the changes: grant upserts and tombstones, and what was refused. */
   public interface Sink {
-    void upsert(RelayGrant grant, boolean created);
+    /**
+     * The grant of {@code key} is now {@code session}'s: created, or changed (extended, or what a
+     * revocation left). {@link #toGrant} gives its relay.grants value, built only by a sink that
+     * writes it (audit replay reads the session's fields).
+     */
+    void upsert(String key, GrantState session, boolean created);
 
     /**
      * The grant of {@code key} ended.
@@ -443,7 +448,7 @@ public final class GrantRules {
         end(key, state, now, store, sink, Ended.EXPIRED);
       } else {
         state.publish(expiresAt, live.users());
-        sink.upsert(toGrant(key, live), false);
+        sink.upsert(key, live, false);
       }
       if (state.filedAt() != 0) {
         store.unfile(key, state.filedAt());
@@ -504,7 +509,7 @@ public final class GrantRules {
       return;
     }
     state.publish(expiresAt, session.users());
-    sink.upsert(toGrant(key, session), before == 0 || !GrantPolicy.liveAt(before, now));
+    sink.upsert(key, session, before == 0 || !GrantPolicy.liveAt(before, now));
   }
 
   private void end(String key, KeyState state, long now, Store store, Sink sink, Ended why) {

@@ -22,6 +22,10 @@ public final class InMemoryGrantStore implements GrantRules.Store {
 
   private final Map<String, Long> userRevocations = new HashMap<>();
   private final Map<String, Long> keyRevocations = new HashMap<>();
+
+  /** {@link #keyRevocations} as the rules read it on every login: built when it changes. */
+  private List<GrantRules.KeyRevocation> keyRevocationList = List.of();
+
   private Long publishedExpiry;
 
   @Override
@@ -92,14 +96,19 @@ public final class InMemoryGrantStore implements GrantRules.Store {
 
   @Override
   public List<GrantRules.KeyRevocation> keyRevocations() {
-    List<GrantRules.KeyRevocation> result = new ArrayList<>();
-    keyRevocations.forEach((k, v) -> result.add(new GrantRules.KeyRevocation(k, v)));
-    return result;
+    return keyRevocationList;
   }
 
   @Override
   public void putKeyRevocation(GrantRules.KeyRevocation revocation) {
     keyRevocations.merge(revocation.target(), revocation.revokedAt(), Math::max);
+    keyRevocationsChanged();
+  }
+
+  private void keyRevocationsChanged() {
+    List<GrantRules.KeyRevocation> list = new ArrayList<>();
+    keyRevocations.forEach((k, v) -> list.add(new GrantRules.KeyRevocation(k, v)));
+    keyRevocationList = List.copyOf(list);
   }
 
   @Override
@@ -115,6 +124,8 @@ public final class InMemoryGrantStore implements GrantRules.Store {
   @Override
   public void purgeBefore(long cutoff) {
     userRevocations.values().removeIf(at -> at < cutoff);
-    keyRevocations.values().removeIf(at -> at < cutoff);
+    if (keyRevocations.values().removeIf(at -> at < cutoff)) {
+      keyRevocationsChanged();
+    }
   }
 }

@@ -135,13 +135,22 @@ public final class KeyState {
 
   /** Sessions with end &gt;= earliestEnd and start &lt;= latestStart. */
   List<GrantState> overlapping(long earliestEnd, long latestStart) {
-    List<GrantState> result = new ArrayList<>(1);
+    GrantState first = null;
+    List<GrantState> all = null; // only when more than one (rare)
     for (GrantState s : sessions) {
       if (s.end() >= earliestEnd && s.start() <= latestStart) {
-        result.add(s);
+        if (first == null) {
+          first = s;
+        } else {
+          if (all == null) {
+            all = new ArrayList<>();
+            all.add(first);
+          }
+          all.add(s);
+        }
       }
     }
-    return result;
+    return all != null ? all : first != null ? List.of(first) : List.of();
   }
 
   void replaceSessions(List<GrantState> removed, GrantState added) {

@@ -102,7 +102,7 @@ class GrantProperties {
     GrantRules rules = new GrantRules(policy);
     InMemoryGrantStore replayStore = new InMemoryGrantStore();
     List<TestRecord<String, RelayGrant>> replayed = new ArrayList<>();
-    GrantRules.Sink replaySink = new ReplaySink(replayed);
+    GrantRules.Sink replaySink = new ReplaySink(replayed, rules);
     Path dir = tempDir();
     List<LoginEvent> sent = new ArrayList<>();
     List<Delivery> accepted = new ArrayList<>();
@@ -242,10 +242,11 @@ class GrantProperties {
     return records.stream().map(r -> r.key() + "=" + r.value()).toList();
   }
 
-  private record ReplaySink(List<TestRecord<String, RelayGrant>> out) implements GrantRules.Sink {
+  private record ReplaySink(List<TestRecord<String, RelayGrant>> out, GrantRules rules)
+      implements GrantRules.Sink {
     @Override
-    public void upsert(RelayGrant grant, boolean created) {
-      out.add(new TestRecord<>(grant.getKey(), grant));
+    public void upsert(String key, GrantState session, boolean created) {
+      out.add(new TestRecord<>(key, rules.toGrant(key, session)));
     }
 
     @Override

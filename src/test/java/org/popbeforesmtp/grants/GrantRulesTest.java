@@ -9,7 +9,6 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.popbeforesmtp.avro.RelayGrant;
 import org.popbeforesmtp.net.CidrSet;
 import org.popbeforesmtp.net.GrantKeys;
 import org.popbeforesmtp.testing.TestEvents;
@@ -38,8 +37,8 @@ class GrantRulesTest {
     Instant t0 = Instant.parse("2026-03-10T03:00:00Z");
     InMemoryGrantStore store = new InMemoryGrantStore();
     List<String> out = new ArrayList<>();
-    GrantRules.Sink sink = recording(out);
     GrantRules thirty = new GrantRules(policy(Duration.ofMinutes(30)));
+    GrantRules.Sink sink = recording(out, thirty);
     thirty.reconcile(t0.toEpochMilli(), store, sink);
     thirty.onLogin(
         TestEvents.login(t0).setClientIp("203.0.113.5").build(),
@@ -62,18 +61,19 @@ class GrantRulesTest {
 
     // restarted with a 5 minute TTL at 03:08: one grant has ended under it, one lives until 03:10
     GrantRules five = new GrantRules(policy(Duration.ofMinutes(5)));
+    GrantRules.Sink fiveSink = recording(out, five);
     long t8 = t0.plus(Duration.ofMinutes(8)).toEpochMilli();
-    assertThat(five.reconcile(t8, store, sink)).isEqualTo(2);
+    assertThat(five.reconcile(t8, store, fiveSink)).isEqualTo(2);
     assertThat(out)
         .containsExactly(
             "tombstone 203.0.113.5 EXPIRED", "upsert 203.0.113.6 until 2026-03-10T03:10:00Z");
     out.clear();
-    assertThat(five.reconcile(t8, store, sink)).as("nothing left to change").isZero();
+    assertThat(five.reconcile(t8, store, fiveSink)).as("nothing left to change").isZero();
     assertThat(thirty.reconcile(t8 - 1, new InMemoryGrantStore(), sink)).isZero();
 
-    five.expire(t0.plus(Duration.ofMinutes(10)).toEpochMilli() - 1, store, sink);
+    five.expire(t0.plus(Duration.ofMinutes(10)).toEpochMilli() - 1, store, fiveSink);
     assertThat(out).isEmpty();
-    five.expire(t0.plus(Duration.ofMinutes(10)).toEpochMilli(), store, sink);
+    five.expire(t0.plus(Duration.ofMinutes(10)).toEpochMilli(), store, fiveSink);
     assertThat(out)
         .as("filed again for its new expiry")
         .containsExactly("tombstone 203.0.113.6 EXPIRED");
@@ -90,11 +90,11 @@ class GrantRulesTest {
         0);
   }
 
-  private static GrantRules.Sink recording(List<String> out) {
+  private static GrantRules.Sink recording(List<String> out, GrantRules rules) {
     return new GrantRules.Sink() {
       @Override
-      public void upsert(RelayGrant grant, boolean created) {
-        out.add("upsert " + grant.getKey() + " until " + grant.getExpiresAt());
+      public void upsert(String key, GrantState session, boolean created) {
+        out.add("upsert " + key + " until " + rules.toGrant(key, session).getExpiresAt());
       }
 
       @Override

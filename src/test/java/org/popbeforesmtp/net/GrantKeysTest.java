@@ -14,6 +14,16 @@ class GrantKeysTest {
   }
 
   @Test
+  void shouldKeyIpv4TextsThatAreNotPlainDottedQuadsByTheirCanonicalForm() {
+    // a plain dotted quad is its own key; anything around or before it is not
+    assertThat(GrantKeys.PER_ADDRESS.keyOf("203.0.113.5")).isEqualTo("203.0.113.5");
+    assertThat(GrantKeys.PER_ADDRESS.keyOf(" 203.0.113.5\t")).isEqualTo("203.0.113.5");
+    assertThat(GrantKeys.PER_ADDRESS.keyOf("[203.0.113.5]")).isEqualTo("203.0.113.5");
+    assertThat(GrantKeys.PER_ADDRESS.keyOf("0:0:0:0:0:ffff:203.0.113.5")).isEqualTo("203.0.113.5");
+    assertThat(GrantKeys.PER_ADDRESS.keyOf("0::ffff:203.0.113.5")).isEqualTo("203.0.113.5");
+  }
+
+  @Test
   void shouldKeyByPrefixWhenConfigured() {
     GrantKeys keys = new GrantKeys(32, 64);
     assertThat(keys.keyOf("2001:db8:1:2:aaaa::7")).isEqualTo("2001:db8:1:2::/64");
