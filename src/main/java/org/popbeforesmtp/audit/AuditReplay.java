@@ -12,6 +12,7 @@ import org.popbeforesmtp.grants.GrantRules;
 import org.popbeforesmtp.grants.GrantState;
 import org.popbeforesmtp.grants.InMemoryGrantStore;
 import org.popbeforesmtp.grants.InvalidLoginException;
+import org.popbeforesmtp.grants.KeyState;
 import org.popbeforesmtp.grants.Refusal;
 
 /**
@@ -65,7 +66,7 @@ public final class AuditReplay implements HistoryReader.Listener {
     // purging is a full scan; when it runs never changes a result (what it forgets can no longer
     // chain or dedupe), so a replay, where hours pass in seconds, purges once per TTL
     this.purgeEvery = Math.max(60_000, policy.ttl().toMillis());
-    this.timeline = new GrantTimeline(policy, replayStart, intervals);
+    this.timeline = new GrantTimeline(policy, replayStart, intervals, store::state);
     this.refused = refused;
   }
 
@@ -164,8 +165,9 @@ public final class AuditReplay implements HistoryReader.Listener {
     String endedBy = "";
 
     @Override
-    public void upsert(String key, GrantState session, boolean created) {
+    public void upsert(String key, KeyState state, GrantState session, boolean created) {
       timeline.upsert(
+          state,
           key,
           session.start(),
           rules.policy().expiresAt(session.end()),
@@ -175,14 +177,14 @@ public final class AuditReplay implements HistoryReader.Listener {
     }
 
     @Override
-    public void tombstone(String key, GrantRules.Ended why, long expiresAt) {
+    public void tombstone(String key, KeyState state, GrantRules.Ended why, long expiresAt) {
       GrantInterval.Ending ending =
           switch (why) {
             case EXPIRED -> GrantInterval.Ending.EXPIRED;
             case REVOKED -> GrantInterval.Ending.REVOKED;
             case SHARED_ADDRESS -> GrantInterval.Ending.SHARED_ADDRESS;
           };
-      timeline.tombstone(key, ending, why == GrantRules.Ended.REVOKED ? endedBy : "", now);
+      timeline.tombstone(state, key, ending, why == GrantRules.Ended.REVOKED ? endedBy : "", now);
     }
 
     @Override

@@ -3,15 +3,18 @@ package org.popbeforesmtp.audit;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import org.popbeforesmtp.avro.LoginEvent;
 import org.popbeforesmtp.avro.RelayGrant;
 import org.popbeforesmtp.grants.GrantPolicy;
+import org.popbeforesmtp.grants.KeyState;
 
 /**
  * Turns the changes of {@code relay.grants} (upserts and tombstones, each at the time it happened)
@@ -19,6 +22,10 @@ import org.popbeforesmtp.grants.GrantPolicy;
  * org.popbeforesmtp.grants.GrantRules} emits; a test feeds it what the live processor wrote, so
  * both are judged by the same yardstick. Closed intervals go to the consumer as they close; memory
  * holds only the open ones.
+ *
+ * <p>A timeline fed by replay keeps each key's open interval beside the rules' state of that key
+ * ({@link KeyState#companion}), so a login costs no lookup here; one fed with records keeps them in
+ * a map by key.
  */
 public final class GrantTimeline {
   /** Logins kept per interval for the report: the first and this many latest. */
@@ -27,7 +34,17 @@ public final class GrantTimeline {
   private final GrantPolicy policy;
   private final long replayStart;
   private final Consumer<GrantInterval> closed;
+
+  /** The open intervals by key, for a timeline fed with records (no {@link #holders}). */
   private final Map<String, Open> open = new HashMap<>();
+
+  /**
+   * Where a replayed key's open interval hangs: the rules' state of the key; null: {@link #open}.
+   */
+  private final Function<String, KeyState> holders;
+
+  /** Every open interval, linked through {@link Open#next} (revocations and the end visit all). */
+  private Open first;
 
   /** The interval of the latest upsert, while it is open. */
   private Open lastUpserted;
@@ -38,13 +55,31 @@ public final class GrantTimeline {
    *     have been granting when they start are flagged as possibly starting earlier
    */
   public GrantTimeline(GrantPolicy policy, long replayStart, Consumer<GrantInterval> closed) {
+    this(policy, replayStart, closed, null);
+  }
+
+  /**
+   * A timeline fed by a replay: each key's open interval is kept on {@code holders.apply(key)}, the
+   * rules' state of the key, which the replay's sink hands to {@link #upsert(KeyState, String,
+   * long, long, int, String, long)} and {@link #tombstone(KeyState, String, GrantInterval.Ending,
+   * String, long)}.
+   */
+  GrantTimeline(
+      GrantPolicy policy,
+      long replayStart,
+      Consumer<GrantInterval> closed,
+      Function<String, KeyState> holders) {
     this.policy = policy;
     this.replayStart = replayStart;
     this.closed = closed;
+    this.holders = holders;
   }
 
   private static final class Open {
     final String key;
+    final KeyState holder; // null in a timeline fed with records
+    Open previous;
+    Open next;
     final long from;
     long grantedAt;
     long expiresAt;
@@ -58,8 +93,9 @@ public final class GrantTimeline {
     ArrayDeque<Contribution> latest; // after the first, once there is one
     int omitted;
 
-    Open(String key, long from, long grantedAt) {
+    Open(String key, KeyState holder, long from, long grantedAt) {
       this.key = key;
+      this.holder = holder;
       this.from = from;
       this.grantedAt = grantedAt;
     }
@@ -152,14 +188,28 @@ public final class GrantTimeline {
    */
   public void upsert(
       String key, long grantedAt, long expiresAt, int eventCount, String username, long now) {
-    Open o = open.get(key);
+    upsert(null, key, grantedAt, expiresAt, eventCount, username, now);
+  }
+
+  /**
+   * {@link #upsert(String, long, long, int, String, long)} of a replayed key whose state is {@code
+   * holder}.
+   */
+  void upsert(
+      KeyState holder,
+      String key,
+      long grantedAt,
+      long expiresAt,
+      int eventCount,
+      String username,
+      long now) {
+    Open o = find(holder, key);
     if (o != null && o.expiresAt <= now) {
       close(o, o.expiresAt, GrantInterval.Ending.EXPIRED, "");
       o = null;
     }
     if (o == null) {
-      o = new Open(key, now, grantedAt);
-      open.put(key, o);
+      o = opened(new Open(key, holder, now, grantedAt));
     }
     o.grantedAt = grantedAt;
     o.expiresAt = expiresAt;
@@ -175,7 +225,12 @@ public final class GrantTimeline {
    * @param endedBy who ended it, for revocations
    */
   public void tombstone(String key, GrantInterval.Ending why, String endedBy, long now) {
-    Open o = open.get(key);
+    tombstone(null, key, why, endedBy, now);
+  }
+
+  /** {@link #tombstone(String, GrantInterval.Ending, String, long)} of a replayed key. */
+  void tombstone(KeyState holder, String key, GrantInterval.Ending why, String endedBy, long now) {
+    Open o = find(holder, key);
     if (o == null) {
       return;
     }
@@ -189,7 +244,7 @@ public final class GrantTimeline {
   /** A login took part in the grant of {@code key} (call after its upsert). */
   public void contributed(String key, LoginEvent event, long arrival) {
     // the login's upsert came just before: no second lookup
-    Open o = lastUpserted != null && lastUpserted.key.equals(key) ? lastUpserted : open.get(key);
+    Open o = lastUpserted != null && lastUpserted.key.equals(key) ? lastUpserted : find(null, key);
     if (o != null) {
       o.add(Contribution.of(event, arrival));
     }
@@ -197,7 +252,7 @@ public final class GrantTimeline {
 
   /** A user revocation at {@code at}: that user's logins dated up to it stop counting. */
   public void revokedUser(String user, long at) {
-    for (Open o : open.values()) {
+    for (Open o = first; o != null; o = o.next) {
       if (o.hasUser(user)) {
         revoke(o, c -> c.username().equals(user), at);
       }
@@ -206,7 +261,7 @@ public final class GrantTimeline {
 
   /** A key revocation at {@code at} of the keys {@code covered} accepts. */
   public void revokedKeys(Predicate<String> covered, long at) {
-    for (Open o : open.values()) {
+    for (Open o = first; o != null; o = o.next) {
       if (covered.test(o.key)) {
         revoke(o, c -> true, at);
       }
@@ -230,7 +285,12 @@ public final class GrantTimeline {
 
   /** Closes every open interval at the end of the replay ({@code end}). */
   public void finish(long end) {
-    for (Open o : new ArrayList<>(open.values())) {
+    List<Open> all = new ArrayList<>();
+    for (Open o = first; o != null; o = o.next) {
+      all.add(o);
+    }
+    all.sort(Comparator.comparing(o -> o.key));
+    for (Open o : all) {
       if (o.expiresAt <= end) {
         close(o, o.expiresAt, GrantInterval.Ending.EXPIRED, "");
       } else {
@@ -239,8 +299,49 @@ public final class GrantTimeline {
     }
   }
 
+  /**
+   * The open interval of {@code key}: on its state {@code holder} when given, else where this
+   * timeline keeps them.
+   */
+  private Open find(KeyState holder, String key) {
+    if (holder != null) {
+      return (Open) holder.companion();
+    }
+    if (holders == null) {
+      return open.get(key);
+    }
+    KeyState state = holders.apply(key);
+    return state == null ? null : (Open) state.companion();
+  }
+
+  private Open opened(Open o) {
+    if (o.holder != null) {
+      o.holder.companion(o);
+    } else {
+      open.put(o.key, o);
+    }
+    o.next = first;
+    if (first != null) {
+      first.previous = o;
+    }
+    first = o;
+    return o;
+  }
+
   private void close(Open o, long until, GrantInterval.Ending ending, String endedBy) {
-    open.remove(o.key);
+    if (o.holder != null) {
+      o.holder.companion(null);
+    } else {
+      open.remove(o.key);
+    }
+    if (o.previous != null) {
+      o.previous.next = o.next;
+    } else {
+      first = o.next;
+    }
+    if (o.next != null) {
+      o.next.previous = o.previous;
+    }
     if (lastUpserted == o) {
       lastUpserted = null;
     }

@@ -9,10 +9,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Properties;
 import java.util.Random;
 import java.util.UUID;
@@ -219,6 +221,34 @@ public final class Bench implements AutoCloseable {
         .setSource("bench")
         .setSessionId(null)
         .build();
+  }
+
+  /**
+   * The logins of a history as `import` writes it, in time order: {@code n} evenly over {@code
+   * span} ending at {@code end}, households over n / 40 addresses (the audit benchmarks' history).
+   */
+  public static Iterator<LoginEvent> history(int n, Duration span, long end, long seed) {
+    long spanMs = span.toMillis();
+    Random random = new Random(seed);
+    return new Iterator<>() {
+      private int i;
+
+      @Override
+      public boolean hasNext() {
+        return i < n;
+      }
+
+      @Override
+      public LoginEvent next() {
+        if (i >= n) {
+          throw new NoSuchElementException("the history has " + n + " logins");
+        }
+        LoginEvent login = login(random, i, 50_000, n / 40, Users.HOUSEHOLDS, 0L);
+        login.setEventTime(Instant.ofEpochMilli(end - spanMs + spanMs / n * i));
+        i++;
+        return login;
+      }
+    };
   }
 
   /** Writes {@code n} logins, acknowledged; returns events/s of the producer. */

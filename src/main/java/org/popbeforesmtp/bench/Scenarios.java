@@ -1124,8 +1124,6 @@ final class Scenarios {
   private double produceHistory(
       Topics topics, SchemaRegistryClient registry, int n, Duration span, long end, long seed)
       throws Exception {
-    long spanMs = span.toMillis();
-    Random random = new Random(seed);
     long t = System.nanoTime();
     try (LoginPublisher publisher =
         new LoginPublisher(
@@ -1136,10 +1134,9 @@ final class Scenarios {
             Duration.ofMinutes(2),
             LoginPublisher.RecordTime.EVENT)) {
       List<LoginEvent> batch = new ArrayList<>(20_000);
-      for (int i = 0; i < n; i++) {
-        LoginEvent login = Bench.login(random, i, 50_000, n / 40, Bench.Users.HOUSEHOLDS, 0L);
-        login.setEventTime(Instant.ofEpochMilli(end - spanMs + spanMs / n * i));
-        batch.add(login);
+      Iterator<LoginEvent> history = Bench.history(n, span, end, seed);
+      for (int i = 0; history.hasNext(); i++) {
+        batch.add(history.next());
         if (batch.size() == 20_000) {
           publisher.publishAll(batch);
           batch.clear();

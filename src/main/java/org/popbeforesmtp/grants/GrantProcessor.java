@@ -233,13 +233,13 @@ final class GrantProcessor implements Processor<String, SpecificRecord, String, 
     }
 
     @Override
-    public void upsert(String key, GrantState session, boolean isNew) {
+    public void upsert(String key, KeyState state, GrantState session, boolean isNew) {
       (isNew ? created : extended).record();
       emit(key, session, timestamp);
     }
 
     @Override
-    public void tombstone(String key, GrantRules.Ended why, long expiresAt) {
+    public void tombstone(String key, KeyState state, GrantRules.Ended why, long expiresAt) {
       switch (why) {
         case EXPIRED -> {
           expired.record();

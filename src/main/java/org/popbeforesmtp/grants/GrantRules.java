@@ -30,8 +30,19 @@ public final class GrantRules {
   private final long ttl;
   private final long retention;
 
+  /**
+   * Whether a login's rules need its client address parsed: for never-grant networks, or when keys
+   * are prefixes (a grant then names the address within it). Otherwise the key is the address.
+   */
+  private final boolean addressNeeded;
+
   public GrantRules(GrantPolicy policy) {
     this.policy = policy;
+    GrantKeys keys = policy.keys();
+    this.addressNeeded =
+        !policy.neverGrant().isEmpty()
+            || keys.ipv4PrefixLength() != 32
+            || keys.ipv6PrefixLength() != 128;
     this.ttl = policy.ttl().toMillis();
     this.retention = policy.sessionRetention().toMillis();
   }
@@ -119,18 +130,18 @@ public final class GrantRules {
   /** Receives the changes: grant upserts and tombstones, and what was refused. */
   public interface Sink {
     /**
-     * The grant of {@code key} is now {@code session}'s: created, or changed (extended, or what a
-     * revocation left). {@link #toGrant} gives its relay.grants value, built only by a sink that
-     * writes it (audit replay reads the session's fields).
+     * The grant of {@code key} (whose state is {@code state}) is now {@code session}'s: created, or
+     * changed (extended, or what a revocation left). {@link #toGrant} gives its relay.grants value,
+     * built only by a sink that writes it (audit replay reads the session's fields).
      */
-    void upsert(String key, GrantState session, boolean created);
+    void upsert(String key, KeyState state, GrantState session, boolean created);
 
     /**
-     * The grant of {@code key} ended.
+     * The grant of {@code key} (whose state is {@code state}) ended.
      *
      * @param expiresAt when the grant would have expired (for an expiry: how late the tombstone is)
      */
-    void tombstone(String key, Ended why, long expiresAt);
+    void tombstone(String key, KeyState state, Ended why, long expiresAt);
 
     void refused(Refusal why);
   }
@@ -214,7 +225,7 @@ public final class GrantRules {
    * @return the refusal, or null when the event took part in a grant
    */
   public Refusal onLogin(LoginEvent event, String key, long now, Store store, Sink sink) {
-    IpAddress client = IpAddress.parse(event.getClientIp());
+    IpAddress client = addressNeeded ? IpAddress.parse(event.getClientIp()) : null;
     Refusal refusal = admit(event, client, key, now, store);
     if (refusal != null) {
       sink.refused(refusal);
@@ -239,7 +250,9 @@ public final class GrantRules {
             1,
             event.getEventId(),
             // the canonical address: the key itself when keys are single addresses
-            policy.keys().prefixLength(client) == client.bitLength() ? key : client.toString(),
+            client == null || policy.keys().prefixLength(client) == client.bitLength()
+                ? key
+                : client.toString(),
             event.getProtocol(),
             event.getServerId());
     GrantState merged = GrantState.merge(overlapping, share, policy.maxUsersPerKey());
@@ -255,7 +268,10 @@ public final class GrantRules {
     return null;
   }
 
-  /** The admission checks that need no key state (event-id dedupe comes after them). */
+  /**
+   * The admission checks that need no key state (event-id dedupe comes after them); {@code client}
+   * is null when no rule needs it.
+   */
   private Refusal admit(LoginEvent event, IpAddress client, String key, long now, Store store) {
     if (event.getOutcome() != Outcome.SUCCESS) {
       return Refusal.NOT_SUCCESSFUL;
@@ -264,7 +280,7 @@ public final class GrantRules {
     if (kind != LoginKind.LOGIN && kind != LoginKind.HEARTBEAT && kind != LoginKind.LOGOUT) {
       return Refusal.NOT_A_SESSION_EVENT;
     }
-    if (policy.neverGrant().contains(client)) {
+    if (client != null && policy.neverGrant().contains(client)) {
       return Refusal.NEVER_GRANT_NETWORK;
     }
     long time = event.getEventTime().toEpochMilli();
@@ -411,7 +427,7 @@ public final class GrantRules {
       long expiresAt = state.expiresAt();
       if (state.published() && !GrantPolicy.liveAt(expiresAt, now)) {
         state.unpublish();
-        sink.tombstone(due.key(), Ended.EXPIRED, expiresAt);
+        sink.tombstone(due.key(), state, Ended.EXPIRED, expiresAt);
       }
       save(due.key(), state, now, store);
     }
@@ -448,7 +464,7 @@ public final class GrantRules {
         end(key, state, now, store, sink, Ended.EXPIRED);
       } else {
         state.publish(expiresAt, live.users());
-        sink.upsert(key, live, false);
+        sink.upsert(key, state, live, false);
       }
       if (state.filedAt() != 0) {
         store.unfile(key, state.filedAt());
@@ -509,14 +525,14 @@ public final class GrantRules {
       return;
     }
     state.publish(expiresAt, session.users());
-    sink.upsert(key, session, before == 0 || !GrantPolicy.liveAt(before, now));
+    sink.upsert(key, state, session, before == 0 || !GrantPolicy.liveAt(before, now));
   }
 
   private void end(String key, KeyState state, long now, Store store, Sink sink, Ended why) {
     long before = state.expiresAt();
     if (state.published()) {
       state.unpublish();
-      sink.tombstone(key, GrantPolicy.liveAt(before, now) ? why : Ended.EXPIRED, before);
+      sink.tombstone(key, state, GrantPolicy.liveAt(before, now) ? why : Ended.EXPIRED, before);
     }
   }
 

@@ -34,6 +34,7 @@ public final class KeyState {
   private final SeenIds seen;
   private boolean counted;
   private boolean held;
+  private Object companion;
 
   // Bounds kept beside the sessions, so that the expiry scan's visit to a key that has nothing to
   // forget (most visits) reads this object only, not the sessions' objects: earliest and latest
@@ -101,6 +102,19 @@ public final class KeyState {
 
   void held(boolean value) {
     this.held = value;
+  }
+
+  /**
+   * What a replay keeps about this key beside its state (audit: the open grant interval), so that
+   * it needs no map of its own; in memory only: never serialised, so a state read from a Kafka
+   * store has none.
+   */
+  public Object companion() {
+    return companion;
+  }
+
+  public void companion(Object value) {
+    this.companion = value;
   }
 
   /** Time of the key's expiry-index entry; 0 when none. */

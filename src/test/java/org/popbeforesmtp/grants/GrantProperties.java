@@ -245,12 +245,12 @@ class GrantProperties {
   private record ReplaySink(List<TestRecord<String, RelayGrant>> out, GrantRules rules)
       implements GrantRules.Sink {
     @Override
-    public void upsert(String key, GrantState session, boolean created) {
+    public void upsert(String key, KeyState state, GrantState session, boolean created) {
       out.add(new TestRecord<>(key, rules.toGrant(key, session)));
     }
 
     @Override
-    public void tombstone(String key, GrantRules.Ended why, long expiresAt) {
+    public void tombstone(String key, KeyState state, GrantRules.Ended why, long expiresAt) {
       out.add(new TestRecord<>(key, (RelayGrant) null));
     }
 

@@ -93,12 +93,12 @@ class GrantRulesTest {
   private static GrantRules.Sink recording(List<String> out, GrantRules rules) {
     return new GrantRules.Sink() {
       @Override
-      public void upsert(String key, GrantState session, boolean created) {
+      public void upsert(String key, KeyState state, GrantState session, boolean created) {
         out.add("upsert " + key + " until " + rules.toGrant(key, session).getExpiresAt());
       }
 
       @Override
-      public void tombstone(String key, GrantRules.Ended why, long expiresAt) {
+      public void tombstone(String key, KeyState state, GrantRules.Ended why, long expiresAt) {
         out.add("tombstone " + key + " " + why);
       }
 
