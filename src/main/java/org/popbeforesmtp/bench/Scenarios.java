@@ -1086,7 +1086,7 @@ final class Scenarios {
           "");
       r.figure("seconds", ip.median());
     }
-    if (!quick && !Boolean.getBoolean("pbs.noMonth")) {
+    if (!quick) {
       auditMonth(r, 10_000_000);
     }
     r.note(
