@@ -8,9 +8,9 @@ import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.popbeforesmtp.avro.LoginEvent;
 import org.popbeforesmtp.avro.Revocation;
-import org.popbeforesmtp.config.Topics;
 import org.popbeforesmtp.grants.GrantPolicy;
 import org.popbeforesmtp.grants.GrantRules;
+import org.popbeforesmtp.grants.Topics;
 import org.popbeforesmtp.net.GrantKeys;
 import org.popbeforesmtp.net.IpAddress;
 

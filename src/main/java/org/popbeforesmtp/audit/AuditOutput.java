@@ -6,14 +6,12 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.List;
 import java.util.Locale;
 import org.popbeforesmtp.avro.LoginEvent;
-import org.popbeforesmtp.config.Durations;
 import org.popbeforesmtp.grants.GrantPolicy;
-import org.popbeforesmtp.query.GrantJson;
+import org.popbeforesmtp.text.Durations;
+import org.popbeforesmtp.text.Json;
 
 /**
  * Writes audit answers: a readable table (default), one JSON document, JSON lines or CSV. JSON
@@ -40,10 +38,10 @@ public abstract class AuditOutput {
   /** A writer of {@code format}. */
   public static AuditOutput of(Format format, PrintWriter out, GrantPolicy policy) {
     return switch (format) {
-      case TABLE -> new Table(out, policy);
-      case JSON -> new Json(out, policy);
-      case JSONL -> new JsonLines(out, policy);
-      case CSV -> new Csv(out, policy);
+      case TABLE -> new TableOutput(out, policy);
+      case JSON -> new JsonOutput(out, policy);
+      case JSONL -> new JsonLinesOutput(out, policy);
+      case CSV -> new CsvOutput(out, policy);
     };
   }
 
@@ -136,7 +134,7 @@ public abstract class AuditOutput {
   }
 
   static String time(long millis) {
-    return GrantJson.instant(Instant.ofEpochMilli(millis));
+    return Json.instant(Instant.ofEpochMilli(millis));
   }
 
   static String ending(GrantInterval i) {
@@ -150,147 +148,8 @@ public abstract class AuditOutput {
   static final Comparator<GrantInterval> BY_TIME =
       Comparator.comparingLong(GrantInterval::from).thenComparing(GrantInterval::key);
 
-  /** Formats that need everything before they write (sorted output, one document). */
-  abstract static class Collecting extends AuditOutput {
-    final List<GrantInterval> intervals = new ArrayList<>();
-    final List<Refused> refusals = new ArrayList<>();
-
-    Collecting(PrintWriter out, GrantPolicy policy) {
-      super(out, policy);
-    }
-
-    @Override
-    public void interval(GrantInterval interval) {
-      intervals.add(interval);
-    }
-
-    @Override
-    public void refusal(Refused refused) {
-      refusals.add(refused);
-    }
-  }
-
-  /** Collects, then prints aligned tables. */
-  static final class Table extends Collecting {
-    Table(PrintWriter out, GrantPolicy policy) {
-      super(out, policy);
-    }
-
-    @Override
-    public void end(Audit.Report report, Verdict verdict) {
-      out.println("rules: " + rules(policy));
-      out.println(readSummary(report));
-      out.println();
-      if (verdict != null) {
-        out.println(verdictLine(verdict));
-        out.println();
-      }
-      intervals.sort(BY_TIME);
-      if (intervals.isEmpty()) {
-        out.println("no grants in the range");
-      } else {
-        List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"KEY", "FROM", "UNTIL", "ENDED", "EVENTS", "USERS"});
-        for (GrantInterval i : intervals) {
-          rows.add(
-              new String[] {
-                i.key(),
-                time(i.from()),
-                time(i.until()),
-                ending(i) + (i.endedBy().isEmpty() ? "" : " (" + i.endedBy() + ")"),
-                Integer.toString(i.eventCount()),
-                users(i)
-              });
-        }
-        print(rows);
-        if (intervals.size() <= 50) {
-          for (GrantInterval i : intervals) {
-            out.println();
-            out.println(
-                i.key()
-                    + " "
-                    + time(i.from())
-                    + (i.startsBeforeReplay() ? " (may have started before the replay window)" : "")
-                    + ":");
-            List<String[]> events = new ArrayList<>();
-            boolean first = true;
-            for (Contribution c : i.events()) {
-              events.add(
-                  new String[] {
-                    "  " + (first ? "opened" : "extended"),
-                    time(c.eventTime()),
-                    c.eventId(),
-                    c.username(),
-                    c.protocol().name(),
-                    c.serverId(),
-                    c.clientIp(),
-                    c.revokedAt() == null ? "" : "revoked at " + time(c.revokedAt())
-                  });
-              first = false;
-            }
-            print(events);
-            if (i.eventsOmitted() > 0) {
-              out.println("  (" + i.eventsOmitted() + " more logins not shown)");
-            }
-          }
-        }
-      }
-      if (!refusals.isEmpty()) {
-        out.println();
-        out.println("refused logins:");
-        List<String[]> rows = new ArrayList<>();
-        for (Refused r : refusals) {
-          LoginEvent e = r.event();
-          rows.add(
-              new String[] {
-                "  " + (e.getEventTime() == null ? "" : time(e.getEventTime().toEpochMilli())),
-                String.valueOf(e.getEventId()),
-                String.valueOf(e.getUsername()),
-                String.valueOf(e.getClientIp()),
-                r.reason() + (r.detail().isEmpty() ? "" : ": " + r.detail())
-              });
-        }
-        print(rows);
-      }
-      undecodable(report);
-      out.flush();
-    }
-
-    private void undecodable(Audit.Report report) {
-      HistoryReader.Summary s = report.read();
-      if (s.undecodableCount() == 0) {
-        return;
-      }
-      out.println();
-      out.println(s.undecodableCount() + " undecodable records (skipped):");
-      for (HistoryReader.Undecodable u : s.undecodable()) {
-        out.println("  " + u.topic() + "-" + u.partition() + "@" + u.offset() + ": " + u.reason());
-      }
-    }
-
-    private void print(List<String[]> rows) {
-      int columns = rows.get(0).length;
-      int[] width = new int[columns];
-      for (String[] row : rows) {
-        for (int c = 0; c < columns; c++) {
-          width[c] = Math.max(width[c], row[c].length());
-        }
-      }
-      for (String[] row : rows) {
-        StringBuilder b = new StringBuilder();
-        for (int c = 0; c < columns; c++) {
-          b.append(row[c]);
-          if (c < columns - 1) {
-            b.append(" ".repeat(width[c] - row[c].length() + 2));
-          }
-        }
-        out.println(b.toString().stripTrailing());
-      }
-    }
-  }
-
   static ObjectNode json(GrantInterval i) {
-    ObjectMapper m = GrantJson.mapper();
+    ObjectMapper m = Json.mapper();
     ObjectNode n =
         m.createObjectNode()
             .put("type", "grant")
@@ -326,7 +185,7 @@ public abstract class AuditOutput {
 
   static ObjectNode json(Refused r) {
     LoginEvent e = r.event();
-    return GrantJson.mapper()
+    return Json.mapper()
         .createObjectNode()
         .put("type", "refusal")
         .put("key", r.key())
@@ -343,7 +202,7 @@ public abstract class AuditOutput {
   }
 
   static ObjectNode jsonRules(GrantPolicy p) {
-    return GrantJson.mapper()
+    return Json.mapper()
         .createObjectNode()
         .put("type", "rules")
         .put("ttl", Durations.format(p.ttl()))
@@ -357,7 +216,7 @@ public abstract class AuditOutput {
   static ObjectNode jsonSummary(Audit.Report r) {
     HistoryReader.Summary s = r.read();
     ObjectNode n =
-        GrantJson.mapper()
+        Json.mapper()
             .createObjectNode()
             .put("type", "summary")
             .put("from", time(r.from()))
@@ -383,7 +242,7 @@ public abstract class AuditOutput {
 
   static JsonNode jsonVerdict(Verdict v) {
     ObjectNode n =
-        GrantJson.mapper()
+        Json.mapper()
             .createObjectNode()
             .put("type", "verdict")
             .put("at", time(v.at()))
@@ -402,180 +261,5 @@ public abstract class AuditOutput {
           .put("eventTime", time(v.login().eventTime()));
     }
     return n;
-  }
-
-  /** One JSON document: rules, summary, verdict, grants, refusals. */
-  static final class Json extends Collecting {
-    Json(PrintWriter out, GrantPolicy policy) {
-      super(out, policy);
-    }
-
-    @Override
-    public void end(Audit.Report report, Verdict verdict) {
-      ObjectNode doc = GrantJson.mapper().createObjectNode();
-      doc.set("rules", jsonRules(policy).without("type"));
-      doc.set("summary", jsonSummary(report).without("type"));
-      if (verdict != null) {
-        doc.set("verdict", ((ObjectNode) jsonVerdict(verdict)).without("type"));
-      }
-      intervals.sort(BY_TIME);
-      ArrayNode grants = doc.putArray("grants");
-      intervals.forEach(i -> grants.add(json(i).without("type")));
-      ArrayNode refused = doc.putArray("refusals");
-      refusals.forEach(r -> refused.add(json(r).without("type")));
-      try {
-        out.println(GrantJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(doc));
-      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-        throw new IllegalStateException(e);
-      }
-      out.flush();
-    }
-  }
-
-  /** One JSON object per line, streamed: rules first, then grants and refusals, summary last. */
-  static final class JsonLines extends AuditOutput {
-    JsonLines(PrintWriter out, GrantPolicy policy) {
-      super(out, policy);
-    }
-
-    @Override
-    public void begin() {
-      out.println(jsonRules(policy).toString());
-    }
-
-    @Override
-    public void interval(GrantInterval interval) {
-      out.println(json(interval).toString());
-    }
-
-    @Override
-    public void refusal(Refused refused) {
-      out.println(json(refused).toString());
-    }
-
-    @Override
-    public void end(Audit.Report report, Verdict verdict) {
-      if (verdict != null) {
-        out.println(jsonVerdict(verdict).toString());
-      }
-      out.println(jsonSummary(report).toString());
-      out.flush();
-    }
-  }
-
-  /**
-   * CSV (RFC 4180), streamed: a header, a {@code rules} row, one row per grant (with its latest
-   * login) and per refusal.
-   */
-  static final class Csv extends AuditOutput {
-    Csv(PrintWriter out, GrantPolicy policy) {
-      super(out, policy);
-    }
-
-    @Override
-    public void begin() {
-      row(
-          "type",
-          "key",
-          "from",
-          "until",
-          "ending",
-          "granted_at",
-          "event_count",
-          "users",
-          "event_id",
-          "username",
-          "client_ip",
-          "protocol",
-          "server",
-          "event_time",
-          "reason",
-          "detail");
-      row("rules", "", "", "", "", "", "", "", "", "", "", "", "", "", "", rules(policy));
-    }
-
-    @Override
-    public void interval(GrantInterval i) {
-      Contribution c = i.events().isEmpty() ? null : i.events().get(i.events().size() - 1);
-      row(
-          "grant",
-          i.key(),
-          time(i.from()),
-          time(i.until()),
-          ending(i),
-          time(i.grantedAt()),
-          Integer.toString(i.eventCount()),
-          users(i),
-          c == null ? "" : c.eventId(),
-          c == null ? "" : c.username(),
-          c == null ? "" : c.clientIp(),
-          c == null ? "" : c.protocol().name(),
-          c == null ? "" : c.serverId(),
-          c == null ? "" : time(c.eventTime()),
-          "",
-          i.endedBy());
-    }
-
-    @Override
-    public void refusal(Refused r) {
-      LoginEvent e = r.event();
-      row(
-          "refusal",
-          r.key(),
-          "",
-          "",
-          "",
-          "",
-          "",
-          "",
-          e.getEventId(),
-          e.getUsername(),
-          e.getClientIp(),
-          e.getProtocol() == null ? "" : e.getProtocol().name(),
-          e.getServerId(),
-          e.getEventTime() == null ? "" : time(e.getEventTime().toEpochMilli()),
-          r.reason(),
-          r.detail());
-    }
-
-    @Override
-    public void end(Audit.Report report, Verdict verdict) {
-      if (verdict != null) {
-        row(
-            "verdict",
-            verdict.interval() == null ? "" : verdict.interval().key(),
-            time(verdict.at()),
-            "",
-            verdict.allowed() ? "allowed" : "not-allowed",
-            "",
-            "",
-            "",
-            verdict.login() == null ? "" : verdict.login().eventId(),
-            verdict.login() == null ? "" : verdict.login().username(),
-            "",
-            "",
-            "",
-            "",
-            "",
-            "");
-      }
-      out.flush();
-    }
-
-    private void row(String... cells) {
-      StringBuilder b = new StringBuilder();
-      for (int c = 0; c < cells.length; c++) {
-        if (c > 0) {
-          b.append(',');
-        }
-        String v = cells[c] == null ? "" : cells[c];
-        if (v.indexOf(',') >= 0 || v.indexOf('"') >= 0 || v.indexOf('\n') >= 0) {
-          b.append('"').append(v.replace("\"", "\"\"")).append('"');
-        } else {
-          b.append(v);
-        }
-      }
-      out.print(b.append("\r\n"));
-    }
   }
 }

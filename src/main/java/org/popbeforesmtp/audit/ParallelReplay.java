@@ -10,8 +10,8 @@ import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.popbeforesmtp.avro.LoginEvent;
 import org.popbeforesmtp.avro.Revocation;
-import org.popbeforesmtp.config.Topics;
 import org.popbeforesmtp.grants.GrantPolicy;
+import org.popbeforesmtp.grants.Topics;
 
 /**
  * A replay split by login partition: each worker thread reads its share of the partitions (and

@@ -30,9 +30,8 @@ import org.popbeforesmtp.avro.Outcome;
 import org.popbeforesmtp.avro.Protocol;
 import org.popbeforesmtp.config.ConfigSources;
 import org.popbeforesmtp.config.ProcessorConfig;
-import org.popbeforesmtp.config.Topics;
+import org.popbeforesmtp.grants.Topics;
 import org.popbeforesmtp.ingest.LoginPublisher;
-import org.popbeforesmtp.query.GrantJson;
 import org.popbeforesmtp.registry.SchemaRegistryClient;
 import org.popbeforesmtp.registry.SerdeConfig;
 import org.popbeforesmtp.runtime.Brokers;
@@ -40,6 +39,7 @@ import org.popbeforesmtp.runtime.EmbeddedKafka;
 import org.popbeforesmtp.runtime.LocalCluster;
 import org.popbeforesmtp.runtime.ProcessorApp;
 import org.popbeforesmtp.runtime.TopicProvisioner;
+import org.popbeforesmtp.text.Json;
 
 /**
  * The benchmark harness: an embedded broker on loopback, an in-memory registry, the scenarios run
@@ -121,7 +121,7 @@ public final class Bench implements AutoCloseable {
         r.print(out);
         Files.writeString(
             settings.outputDir().resolve(name + ".json"),
-            GrantJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(r.json));
+            Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(r.json));
         all.add(r.json);
       }
       out.println();
@@ -138,7 +138,7 @@ public final class Bench implements AutoCloseable {
   /** Cores, JVM, heap, Kafka version: what every figure depends on. */
   static ObjectNode machine() {
     Runtime rt = Runtime.getRuntime();
-    return GrantJson.mapper()
+    return Json.mapper()
         .createObjectNode()
         .put("cores", rt.availableProcessors())
         .put("jvm", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"))

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
-import org.popbeforesmtp.query.GrantJson;
+import org.popbeforesmtp.text.Json;
 
 /** One scenario's figures: a table for people and JSON for tools. */
 final class Result {
@@ -12,7 +12,7 @@ final class Result {
   final List<String> header;
   final List<List<String>> rows = new ArrayList<>();
   final List<String> notes = new ArrayList<>();
-  final ObjectNode json = GrantJson.mapper().createObjectNode();
+  final ObjectNode json = Json.mapper().createObjectNode();
 
   Result(String scenario, String... header) {
     this.scenario = scenario;

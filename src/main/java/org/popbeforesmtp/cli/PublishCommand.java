@@ -10,10 +10,11 @@ import org.popbeforesmtp.avro.LoginEvent;
 import org.popbeforesmtp.avro.LoginKind;
 import org.popbeforesmtp.avro.Outcome;
 import org.popbeforesmtp.avro.Protocol;
-import org.popbeforesmtp.config.Durations;
 import org.popbeforesmtp.grants.GrantPolicy;
 import org.popbeforesmtp.ingest.LoginPublisher;
 import org.popbeforesmtp.net.IpAddress;
+import org.popbeforesmtp.text.Durations;
+import org.popbeforesmtp.text.Instants;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -64,7 +65,8 @@ public final class PublishCommand implements Callable<Integer> {
 
   @Option(
       names = "--at",
-      description = "Event time: ISO-8601 instant or relative like -5m (default now).")
+      defaultValue = "now",
+      description = "Event time: ISO-8601 instant or relative like -5m (default ${DEFAULT-VALUE}).")
   String at;
 
   @Option(names = "--event-id", description = "Event id (default: a random UUID).")
@@ -74,7 +76,7 @@ public final class PublishCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     IpAddress.parse(ip);
     Instant now = Instant.now();
-    Instant time = parseTime(at, now);
+    Instant time = Instants.parse("--at", at, now);
     Duration skew = GrantPolicy.defaults().maxFutureSkew();
     if (time.isAfter(now.plus(skew))) {
       // the processor would dead-letter it: say so instead of reporting success
@@ -120,25 +122,5 @@ public final class PublishCommand implements Callable<Integer> {
               m.offset());
     }
     return 0;
-  }
-
-  /** An ISO-8601 instant, or a duration relative to now such as {@code -5m}. */
-  static Instant parseTime(String text, Instant now) {
-    if (text == null || text.isBlank()) {
-      return now;
-    }
-    String s = text.strip();
-    if (s.startsWith("-") || s.startsWith("+")) {
-      Duration d = Durations.parse("--at", s.substring(1));
-      return s.startsWith("-") ? now.minus(d) : now.plus(d);
-    }
-    try {
-      return Instant.parse(s);
-    } catch (java.time.format.DateTimeParseException e) {
-      throw new IllegalArgumentException(
-          "--at '"
-              + text
-              + "' is neither an ISO-8601 instant (2026-11-26T10:00:00Z) nor relative (-5m)");
-    }
   }
 }

@@ -6,7 +6,7 @@ import java.io.UncheckedIOException;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.apache.kafka.common.errors.SerializationException;
-import org.popbeforesmtp.config.TopicUnavailableException;
+import org.popbeforesmtp.grants.TopicUnavailableException;
 import org.popbeforesmtp.runtime.TopicProvisioner;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

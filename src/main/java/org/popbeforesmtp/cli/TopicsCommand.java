@@ -9,7 +9,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.popbeforesmtp.config.ConfigSources;
 import org.popbeforesmtp.config.ProcessorConfig;
-import org.popbeforesmtp.config.Topics;
+import org.popbeforesmtp.grants.Topics;
 import org.popbeforesmtp.runtime.TopicProvisioner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

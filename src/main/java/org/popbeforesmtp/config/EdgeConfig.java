@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.popbeforesmtp.edge.EdgeProtocol;
 import org.popbeforesmtp.registry.SerdeConfig;
+import org.popbeforesmtp.text.Durations;
 
 /**
  * Everything the {@code edge} command runs with, validated. The lookup protocols it serves and

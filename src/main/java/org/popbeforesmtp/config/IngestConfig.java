@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Set;
 import org.popbeforesmtp.net.CidrSet;
 import org.popbeforesmtp.registry.SerdeConfig;
+import org.popbeforesmtp.text.Durations;
 
 /**
  * Everything the {@code ingest} command (Dovecot auth-policy endpoint) runs with, validated.

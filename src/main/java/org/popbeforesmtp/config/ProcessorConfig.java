@@ -9,9 +9,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import org.popbeforesmtp.grants.GrantPolicy;
+import org.popbeforesmtp.grants.Topics;
 import org.popbeforesmtp.net.CidrSet;
 import org.popbeforesmtp.net.GrantKeys;
 import org.popbeforesmtp.registry.SerdeConfig;
+import org.popbeforesmtp.text.Durations;
 
 /**
  * Everything the {@code processor} command runs with, validated.

@@ -6,6 +6,7 @@ import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 import org.popbeforesmtp.grants.DeadLetterHandler;
+import org.popbeforesmtp.grants.Topics;
 
 /** Kafka Streams settings of the grant processor. */
 public final class StreamsSettings {

@@ -20,7 +20,6 @@ import org.apache.kafka.streams.processor.api.FixedKeyRecord;
 import org.apache.kafka.streams.state.Stores;
 import org.popbeforesmtp.avro.LoginEvent;
 import org.popbeforesmtp.avro.Revocation;
-import org.popbeforesmtp.config.Topics;
 
 /**
  * The grant topology: {@code mail.logins} (LoginEvent by canonical IP) and {@code

@@ -15,6 +15,7 @@ import org.popbeforesmtp.avro.Protocol;
 import org.popbeforesmtp.net.CidrSet;
 import org.popbeforesmtp.net.InvalidAddressException;
 import org.popbeforesmtp.net.IpAddress;
+import org.popbeforesmtp.text.Json;
 
 /**
  * Dovecot's HTTP auth-policy protocol ({@code auth_policy_server_url}), report side: {@code
@@ -27,7 +28,7 @@ public final class DovecotPolicyEndpoint {
   /** Largest request body accepted. */
   public static final int MAX_BODY_BYTES = 16 * 1024;
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.mapper();
   private static final String OK = "{\"status\":0}";
 
   private final CidrSet allowedClients;

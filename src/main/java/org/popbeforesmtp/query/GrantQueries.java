@@ -31,6 +31,7 @@ import org.popbeforesmtp.grants.GrantState;
 import org.popbeforesmtp.grants.KeyState;
 import org.popbeforesmtp.grants.StoreNames;
 import org.popbeforesmtp.net.InvalidAddressException;
+import org.popbeforesmtp.text.Json;
 
 /**
  * Interactive queries of a running grant processor, answered as HTTP status + JSON body.
@@ -66,7 +67,7 @@ public final class GrantQueries {
   /** An HTTP answer: status, JSON body, and which instance or copy served it. */
   public record Answer(int status, String body, String servedBy) {
     static Answer unavailable(String reason) {
-      return new Answer(503, GrantJson.error("unavailable", reason).toString(), "none");
+      return new Answer(503, Json.error("unavailable", reason).toString(), "none");
     }
   }
 
@@ -89,7 +90,7 @@ public final class GrantQueries {
       String ip, String key, ReadOnlyKeyValueStore<String, KeyState> store, String by) {
     GrantState best = rules.liveSession(store.get(key), clock.millis());
     if (best == null) {
-      ObjectNode body = GrantJson.error("no live grant", "no live grant covers " + ip);
+      ObjectNode body = Json.error("no live grant", "no live grant covers " + ip);
       return new Answer(404, body.put("key", key).toString(), by);
     }
     return new Answer(200, GrantJson.grant(rules.toGrant(key, best)).toString(), by);
@@ -100,15 +101,15 @@ public final class GrantQueries {
     long now = clock.millis();
     KeyState state = store.get(key);
     GrantState live = rules.liveSession(state, now);
-    ArrayNode sessions = GrantJson.mapper().createArrayNode();
+    ArrayNode sessions = Json.mapper().createArrayNode();
     for (GrantState s : state == null ? List.<GrantState>of() : state.sessions()) {
       long expiresAt = rules.policy().expiresAt(s.end());
       ObjectNode node =
           sessions
               .addObject()
-              .put("start", GrantJson.instant(Instant.ofEpochMilli(s.start())))
-              .put("end", GrantJson.instant(Instant.ofEpochMilli(s.end())))
-              .put("expiresAt", GrantJson.instant(Instant.ofEpochMilli(expiresAt)))
+              .put("start", Json.instant(Instant.ofEpochMilli(s.start())))
+              .put("end", Json.instant(Instant.ofEpochMilli(s.end())))
+              .put("expiresAt", Json.instant(Instant.ofEpochMilli(expiresAt)))
               .put("live", s == live)
               .put("sharedAddress", s.shared())
               .put("eventCount", s.eventCount());
@@ -117,14 +118,14 @@ public final class GrantQueries {
         users
             .addObject()
             .put("username", share.username())
-            .put("firstAt", GrantJson.instant(Instant.ofEpochMilli(share.firstAt())))
-            .put("lastAt", GrantJson.instant(Instant.ofEpochMilli(share.lastAt())))
+            .put("firstAt", Json.instant(Instant.ofEpochMilli(share.firstAt())))
+            .put("lastAt", Json.instant(Instant.ofEpochMilli(share.lastAt())))
             .put("events", share.count())
             .put("lastEventId", share.eventId())
             .put("clientIp", share.clientIp());
       }
     }
-    ObjectNode body = GrantJson.mapper().createObjectNode().put("ip", ip).put("key", key);
+    ObjectNode body = Json.mapper().createObjectNode().put("ip", ip).put("key", key);
     body.set("sessions", sessions);
     return new Answer(200, body.toString(), by);
   }
@@ -134,7 +135,7 @@ public final class GrantQueries {
     try {
       key = rules.policy().keys().keyOf(ip);
     } catch (InvalidAddressException e) {
-      return new Answer(400, GrantJson.error("invalid address", e.getMessage()).toString(), "none");
+      return new Answer(400, Json.error("invalid address", e.getMessage()).toString(), "none");
     }
     KeyQueryMetadata owner;
     try {
@@ -191,9 +192,9 @@ public final class GrantQueries {
    */
   public Answer grantsOfUser(String user, boolean forwarded) {
     if (user == null || user.isBlank()) {
-      return new Answer(400, GrantJson.error("missing user", "give ?user=NAME").toString(), "none");
+      return new Answer(400, Json.error("missing user", "give ?user=NAME").toString(), "none");
     }
-    ArrayNode grants = GrantJson.mapper().createArrayNode();
+    ArrayNode grants = Json.mapper().createArrayNode();
     List<String> missing = new ArrayList<>();
     try {
       long now = clock.millis();
@@ -223,7 +224,7 @@ public final class GrantQueries {
         return Answer.unavailable("interrupted");
       }
     }
-    ObjectNode body = GrantJson.mapper().createObjectNode().put("user", user);
+    ObjectNode body = Json.mapper().createObjectNode().put("user", user);
     body.set("grants", grants);
     if (!missing.isEmpty()) {
       // partial answers are marked, never passed off as complete
@@ -252,7 +253,7 @@ public final class GrantQueries {
       try {
         Answer remote = forward(host, pathAndQuery);
         if (remote.status() == 200) {
-          bodies.add(GrantJson.mapper().readTree(remote.body()));
+          bodies.add(Json.mapper().readTree(remote.body()));
         } else {
           missing.add(name + " (HTTP " + remote.status() + ")");
         }

@@ -12,6 +12,7 @@ import org.popbeforesmtp.avro.RevocationScope;
 import org.popbeforesmtp.grants.GrantRules;
 import org.popbeforesmtp.grants.InvalidLoginException;
 import org.popbeforesmtp.net.IpAddress;
+import org.popbeforesmtp.text.Json;
 
 /**
  * The body of {@code POST /v1/revocations}: {@code {"scope":"KEY"|"USER", "target":"...",
@@ -27,7 +28,7 @@ public final class RevocationRequests {
   public static Revocation parse(String body, Instant now) {
     JsonNode json;
     try {
-      json = GrantJson.mapper().readTree(body == null ? "" : body);
+      json = Json.mapper().readTree(body == null ? "" : body);
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException("body is not JSON: " + e.getOriginalMessage());
     }

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaParseException;
+import org.popbeforesmtp.text.Json;
 
 /**
  * Client for a registry that speaks the Confluent Schema Registry REST API (Confluent, Apicurio's
@@ -29,7 +30,7 @@ import org.apache.avro.SchemaParseException;
  */
 public final class RestSchemaRegistryClient implements SchemaRegistryClient {
   private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.mapper();
 
   private final String baseUrl;
   private final Duration timeout;

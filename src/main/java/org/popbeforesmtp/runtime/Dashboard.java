@@ -17,8 +17,8 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Supplier;
-import org.popbeforesmtp.query.GrantJson;
 import org.popbeforesmtp.query.GrantQueries;
+import org.popbeforesmtp.text.Json;
 
 /**
  * The operator dashboard the processor serves at {@code /dashboard/}: one page, its script and
@@ -84,9 +84,9 @@ public final class Dashboard {
             missing = others.missing();
           }
           ObjectNode body =
-              GrantJson.mapper()
+              Json.mapper()
                   .createObjectNode()
-                  .put("at", GrantJson.instant(Instant.now()))
+                  .put("at", Json.instant(Instant.now()))
                   .put("instances", instances);
           body.putPOJO("stats", stats);
           if (!missing.isEmpty()) {

@@ -16,6 +16,7 @@ import org.apache.avro.SchemaParseException;
 import org.popbeforesmtp.net.Listeners;
 import org.popbeforesmtp.registry.InMemorySchemaRegistry;
 import org.popbeforesmtp.registry.SchemaRegistryException;
+import org.popbeforesmtp.text.Json;
 
 /**
  * A development schema registry: the part of the Confluent Schema Registry REST API this project's
@@ -24,7 +25,7 @@ import org.popbeforesmtp.registry.SchemaRegistryException;
  * the {@code dev} command only: no auth, no clustering, no deletes.
  */
 public final class DevSchemaRegistry implements AutoCloseable {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.mapper();
   private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
 
   private final InMemorySchemaRegistry registry;

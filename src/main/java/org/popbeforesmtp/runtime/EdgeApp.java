@@ -13,8 +13,8 @@ import org.popbeforesmtp.edge.EdgeServers;
 import org.popbeforesmtp.edge.GrantCache;
 import org.popbeforesmtp.edge.GrantLookup;
 import org.popbeforesmtp.net.Listeners;
-import org.popbeforesmtp.query.GrantJson;
 import org.popbeforesmtp.registry.SchemaRegistryClient;
+import org.popbeforesmtp.text.Json;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -102,14 +102,14 @@ public final class EdgeApp implements AutoCloseable {
         ctx -> {
           GrantLookup.Verdict v = httpMeters.verdict(ctx.pathParam("ip"));
           var body =
-              GrantJson.mapper()
+              Json.mapper()
                   .createObjectNode()
                   .put("ip", ctx.pathParam("ip"))
                   .put("verdict", v.outcome().name())
                   .put("relay", v.granted())
                   .put("detail", v.detail());
           if (v.granted()) {
-            body.put("expiresAt", GrantJson.instant(java.time.Instant.ofEpochMilli(v.expiresAt())));
+            body.put("expiresAt", Json.instant(java.time.Instant.ofEpochMilli(v.expiresAt())));
           }
           int status = v.outcome() == GrantLookup.Outcome.INVALID ? 400 : 200;
           ctx.contentType("application/json").status(status).result(body.toString());
@@ -121,7 +121,7 @@ public final class EdgeApp implements AutoCloseable {
           String status = !cache.isReady() ? "LOADING" : cache.isDegraded() ? "DEGRADED" : "UP";
           ctx.status(cache.isReady() ? 200 : 503)
               .contentType("application/json")
-              .result(GrantJson.mapper().createObjectNode().put("status", status).toString());
+              .result(Json.mapper().createObjectNode().put("status", status).toString());
         });
     try {
       http.start(config.bind(), config.httpPort());

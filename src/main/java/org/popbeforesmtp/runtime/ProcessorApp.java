@@ -43,17 +43,17 @@ import org.apache.kafka.streams.state.HostInfo;
 import org.popbeforesmtp.avro.Revocation;
 import org.popbeforesmtp.config.ProcessorConfig;
 import org.popbeforesmtp.config.StreamsSettings;
-import org.popbeforesmtp.config.TopicUnavailableException;
 import org.popbeforesmtp.grants.GrantRules;
 import org.popbeforesmtp.grants.GrantSerdes;
 import org.popbeforesmtp.grants.GrantTopology;
 import org.popbeforesmtp.grants.Refusal;
+import org.popbeforesmtp.grants.TopicUnavailableException;
 import org.popbeforesmtp.net.Listeners;
-import org.popbeforesmtp.query.GrantJson;
 import org.popbeforesmtp.query.GrantQueries;
 import org.popbeforesmtp.query.RevocationRequests;
 import org.popbeforesmtp.registry.AvroSerializer;
 import org.popbeforesmtp.registry.SchemaRegistryClient;
+import org.popbeforesmtp.text.Json;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -362,14 +362,14 @@ public final class ProcessorApp implements AutoCloseable {
     }
     if (refusal != null) {
       ctx.status(refusal.status())
-          .result(GrantJson.error(refusal.error(), refusal.message()).toString());
+          .result(Json.error(refusal.error(), refusal.message()).toString());
       return;
     }
     Revocation revocation;
     try {
       revocation = RevocationRequests.parse(ctx.body(), Instant.now());
     } catch (IllegalArgumentException e) {
-      ctx.status(400).result(GrantJson.error("invalid revocation", e.getMessage()).toString());
+      ctx.status(400).result(Json.error("invalid revocation", e.getMessage()).toString());
       return;
     }
     try {
@@ -380,14 +380,13 @@ public final class ProcessorApp implements AutoCloseable {
           .get(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      ctx.status(503).result(GrantJson.error("unavailable", "interrupted").toString());
+      ctx.status(503).result(Json.error("unavailable", "interrupted").toString());
       return;
     } catch (ExecutionException | TimeoutException e) {
       LOG.warn("revocation of {} not published", revocation.getTarget(), e);
       ctx.header("Retry-After", "5");
       ctx.status(503)
-          .result(
-              GrantJson.error("unavailable", "could not publish the revocation: " + e).toString());
+          .result(Json.error("unavailable", "could not publish the revocation: " + e).toString());
       return;
     }
     LOG.info(
@@ -398,13 +397,13 @@ public final class ProcessorApp implements AutoCloseable {
         revocation.getReason());
     ctx.status(202)
         .result(
-            GrantJson.mapper()
+            Json.mapper()
                 .createObjectNode()
                 .put("scope", revocation.getScope().name())
                 .put("target", revocation.getTarget())
                 .put("reason", revocation.getReason())
                 .put("issuedBy", revocation.getIssuedBy())
-                .put("revokedAt", GrantJson.instant(revocation.getRevokedAt()))
+                .put("revokedAt", Json.instant(revocation.getRevokedAt()))
                 .toString());
   }
 
@@ -429,7 +428,7 @@ public final class ProcessorApp implements AutoCloseable {
   private static void health(Context ctx, boolean ok) {
     ctx.contentType("application/json")
         .status(ok ? 200 : 503)
-        .result(GrantJson.mapper().createObjectNode().put("status", ok ? "UP" : "DOWN").toString());
+        .result(Json.mapper().createObjectNode().put("status", ok ? "UP" : "DOWN").toString());
   }
 
   private static double sumStreamsMetric(KafkaStreams streams, String name) {

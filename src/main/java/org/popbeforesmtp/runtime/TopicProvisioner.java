@@ -23,8 +23,8 @@ import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
-import org.popbeforesmtp.config.TopicUnavailableException;
-import org.popbeforesmtp.config.Topics;
+import org.popbeforesmtp.grants.TopicUnavailableException;
+import org.popbeforesmtp.grants.Topics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -11,7 +11,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import org.popbeforesmtp.config.Topics;
+import org.popbeforesmtp.grants.Topics;
 import org.popbeforesmtp.runtime.TopicProvisioner;
 import org.popbeforesmtp.testing.KafkaBroker;
 

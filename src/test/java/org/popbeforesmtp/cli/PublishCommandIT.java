@@ -9,7 +9,7 @@ import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.popbeforesmtp.config.Topics;
+import org.popbeforesmtp.grants.Topics;
 import org.popbeforesmtp.runtime.TopicProvisioner;
 import org.popbeforesmtp.testing.Commands;
 import org.popbeforesmtp.testing.KafkaBroker;

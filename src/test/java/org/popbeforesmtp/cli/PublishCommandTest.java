@@ -8,18 +8,19 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.popbeforesmtp.testing.Commands;
+import org.popbeforesmtp.text.Instants;
 
 class PublishCommandTest {
   private static final Instant NOW = Instant.parse("2026-11-26T10:00:00Z");
 
   @Test
-  void shouldParseInstantsAndRelativeTimes() {
-    assertThat(PublishCommand.parseTime(null, NOW)).isEqualTo(NOW);
-    assertThat(PublishCommand.parseTime("-5m", NOW)).isEqualTo(NOW.minusSeconds(300));
-    assertThat(PublishCommand.parseTime("2026-11-25T08:00:00Z", NOW))
+  void shouldParseInstantsAndRelativeTimesAsEveryCommandDoes() {
+    assertThat(Instants.parse("--at", "now", NOW)).isEqualTo(NOW);
+    assertThat(Instants.parse("--at", "-5m", NOW)).isEqualTo(NOW.minusSeconds(300));
+    assertThat(Instants.parse("--at", "2026-11-25T08:00:00Z", NOW))
         .isEqualTo(Instant.parse("2026-11-25T08:00:00Z"));
-    assertThatThrownBy(() -> PublishCommand.parseTime("yesterday", NOW))
-        .hasMessageContaining("yesterday");
+    assertThatThrownBy(() -> Instants.parse("--at", "yesterday", NOW))
+        .hasMessageContaining("--at 'yesterday' is not an instant");
   }
 
   /** Publishes alice's login with {@code args} to a broker that is not there. */

@@ -10,6 +10,8 @@ import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.popbeforesmtp.grants.Topics;
+import org.popbeforesmtp.text.Durations;
 
 class ConfigSourcesTest {
   @TempDir Path dir;

@@ -23,7 +23,7 @@ import org.popbeforesmtp.avro.Outcome;
 import org.popbeforesmtp.avro.Protocol;
 import org.popbeforesmtp.config.ConfigSources;
 import org.popbeforesmtp.config.IngestConfig;
-import org.popbeforesmtp.config.Topics;
+import org.popbeforesmtp.grants.Topics;
 import org.popbeforesmtp.registry.AvroDeserializer;
 import org.popbeforesmtp.registry.SchemaRegistryClient;
 import org.popbeforesmtp.registry.SerdeConfig;

@@ -47,7 +47,7 @@ import org.popbeforesmtp.avro.RelayGrant;
 import org.popbeforesmtp.config.ConfigSources;
 import org.popbeforesmtp.config.ProcessorConfig;
 import org.popbeforesmtp.config.StreamsSettings;
-import org.popbeforesmtp.config.Topics;
+import org.popbeforesmtp.grants.Topics;
 import org.popbeforesmtp.registry.AvroDeserializer;
 import org.popbeforesmtp.registry.AvroSerializer;
 import org.popbeforesmtp.registry.SerdeConfig;

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.popbeforesmtp.avro.LoginEvent;
-import org.popbeforesmtp.config.Topics;
+import org.popbeforesmtp.grants.Topics;
 import org.popbeforesmtp.registry.AvroSerializer;
 import org.popbeforesmtp.registry.SerdeConfig;
 import org.popbeforesmtp.testing.KafkaBroker;

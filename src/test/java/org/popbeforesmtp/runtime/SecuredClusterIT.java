@@ -34,7 +34,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.popbeforesmtp.config.Topics;
+import org.popbeforesmtp.grants.Topics;
 import org.popbeforesmtp.testing.AppConfigs;
 import org.popbeforesmtp.testing.Commands;
 import org.popbeforesmtp.testing.KafkaBroker;

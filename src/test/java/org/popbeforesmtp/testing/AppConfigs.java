@@ -6,8 +6,8 @@ import java.util.Map;
 import org.popbeforesmtp.config.ConfigSources;
 import org.popbeforesmtp.config.EdgeConfig;
 import org.popbeforesmtp.config.ProcessorConfig;
-import org.popbeforesmtp.config.Topics;
 import org.popbeforesmtp.edge.EdgeProtocol;
+import org.popbeforesmtp.grants.Topics;
 
 /** Configs of the apps as tests start them: on loopback, every port free. */
 public final class AppConfigs {

@@ -22,10 +22,10 @@ import org.popbeforesmtp.avro.LoginEvent;
 import org.popbeforesmtp.avro.RelayGrant;
 import org.popbeforesmtp.avro.Revocation;
 import org.popbeforesmtp.config.StreamsSettings;
-import org.popbeforesmtp.config.Topics;
 import org.popbeforesmtp.grants.GrantPolicy;
 import org.popbeforesmtp.grants.GrantSerdes;
 import org.popbeforesmtp.grants.GrantTopology;
+import org.popbeforesmtp.grants.Topics;
 import org.popbeforesmtp.registry.SerdeConfig;
 
 /**

@@ -25,7 +25,7 @@ import org.popbeforesmtp.avro.LoginEvent;
 import org.popbeforesmtp.avro.RelayGrant;
 import org.popbeforesmtp.config.EdgeConfig;
 import org.popbeforesmtp.config.ProcessorConfig;
-import org.popbeforesmtp.config.Topics;
+import org.popbeforesmtp.grants.Topics;
 import org.popbeforesmtp.net.GrantKeys;
 import org.popbeforesmtp.registry.AvroDeserializer;
 import org.popbeforesmtp.registry.AvroSerializer;

@@ -1,4 +1,4 @@
-package org.popbeforesmtp.config;
+package org.popbeforesmtp.grants;
 
 /**
  * A command cannot write to a topic it needs: the topic does not exist (and the command does not

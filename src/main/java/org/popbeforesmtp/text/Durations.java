@@ -1,4 +1,4 @@
-package org.popbeforesmtp.config;
+package org.popbeforesmtp.text;
 
 import java.time.Duration;
 import java.time.format.DateTimeParseException;

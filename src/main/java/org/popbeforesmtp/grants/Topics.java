@@ -1,4 +1,4 @@
-package org.popbeforesmtp.config;
+package org.popbeforesmtp.grants;
 
 /**
  * Names of the topics the system reads and writes (DESIGN section 3). Defaults are the documented
