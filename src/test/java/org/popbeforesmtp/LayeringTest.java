@@ -14,6 +14,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The packages' layering, lowest first: a package may use its own classes, those of any lower
@@ -109,7 +110,7 @@ class LayeringTest {
   }
 
   @Test
-  void aWrongArrowIsReported(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+  void aWrongArrowIsReported(@TempDir Path dir) throws IOException {
     Path grants = Files.createDirectories(dir.resolve("grants"));
     Files.writeString(
         grants.resolve("Rules.java"),

@@ -1,6 +1,7 @@
 package org.popbeforesmtp.audit;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.apache.kafka.common.utils.Utils;
@@ -112,7 +113,7 @@ public final class AuditReplay implements HistoryReader.Listener {
     long at = revocation.getRevokedAt().toEpochMilli();
     sink.now = arrival;
     sink.endedBy =
-        revocation.getScope().name().toLowerCase(java.util.Locale.ROOT)
+        revocation.getScope().name().toLowerCase(Locale.ROOT)
             + " "
             + revocation.getTarget()
             + " revoked by "

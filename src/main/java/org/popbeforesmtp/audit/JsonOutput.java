@@ -1,5 +1,6 @@
 package org.popbeforesmtp.audit;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
@@ -27,7 +28,7 @@ final class JsonOutput extends CollectingOutput {
     refusals.forEach(r -> refused.add(json(r).without("type")));
     try {
       out.println(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(doc));
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+    } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
     out.flush();

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,8 +23,11 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.popbeforesmtp.avro.LoginEvent;
 import org.popbeforesmtp.avro.LoginKind;
 import org.popbeforesmtp.avro.Outcome;
@@ -351,18 +355,14 @@ public final class Bench implements AutoCloseable {
   long uncommitted(String appId, String topic) throws Exception {
     Map<TopicPartition, OffsetAndMetadata> committed =
         admin.listConsumerGroupOffsets(appId).partitionsToOffsetAndMetadata().get();
-    Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new LinkedHashMap<>();
+    Map<TopicPartition, OffsetSpec> latest = new LinkedHashMap<>();
     admin
         .describeTopics(List.of(topic))
         .allTopicNames()
         .get()
         .get(topic)
         .partitions()
-        .forEach(
-            p ->
-                latest.put(
-                    new TopicPartition(topic, p.partition()),
-                    org.apache.kafka.clients.admin.OffsetSpec.latest()));
+        .forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
     long behind = 0;
     for (var e : admin.listOffsets(latest).all().get().entrySet()) {
       OffsetAndMetadata o = committed.get(e.getKey());
@@ -381,11 +381,10 @@ public final class Bench implements AutoCloseable {
     }
     Properties p = client();
     p.put("isolation.level", "read_committed");
-    p.put("key.deserializer", org.apache.kafka.common.serialization.ByteArrayDeserializer.class);
-    p.put("value.deserializer", org.apache.kafka.common.serialization.ByteArrayDeserializer.class);
+    p.put("key.deserializer", ByteArrayDeserializer.class);
+    p.put("value.deserializer", ByteArrayDeserializer.class);
     p.put("max.poll.records", "5000");
-    try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> consumer =
-        new org.apache.kafka.clients.consumer.KafkaConsumer<>(p)) {
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
       List<TopicPartition> partitions = new ArrayList<>();
       for (String topic : topics) {
         consumer
@@ -426,7 +425,7 @@ public final class Bench implements AutoCloseable {
     admin.close(Duration.ofSeconds(5));
     kafka.close();
     try (var paths = Files.walk(settings.workDir())) {
-      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     }
   }
 }

@@ -17,8 +17,10 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
 import org.popbeforesmtp.edge.PolicyProtocol;
 import org.popbeforesmtp.edge.SocketmapProtocol;
 import org.popbeforesmtp.edge.WhosonProtocol;
@@ -74,7 +76,7 @@ final class PolicyLoad {
         return;
       }
       if (count == latencies.length) {
-        latencies = java.util.Arrays.copyOf(latencies, count * 2);
+        latencies = Arrays.copyOf(latencies, count * 2);
       }
       latencies[count++] = nanos;
     }
@@ -221,7 +223,7 @@ final class PolicyLoad {
       for (Channel ch : channels) {
         ch.close();
       }
-      group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).sync();
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
     }
   }
 }

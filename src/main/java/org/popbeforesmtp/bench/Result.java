@@ -1,5 +1,6 @@
 package org.popbeforesmtp.bench;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -24,7 +25,7 @@ final class Result {
   /** Adds a table row; its cells also go to the JSON under the header's names. */
   void row(String... cells) {
     rows.add(List.of(cells));
-    ObjectNode n = ((com.fasterxml.jackson.databind.node.ArrayNode) json.get("rows")).addObject();
+    ObjectNode n = ((ArrayNode) json.get("rows")).addObject();
     for (int i = 0; i < cells.length; i++) {
       n.put(header.get(i), cells[i]);
     }
@@ -32,8 +33,7 @@ final class Result {
 
   /** Adds a numeric figure to the last row's JSON. */
   void figure(String name, double value) {
-    com.fasterxml.jackson.databind.node.ArrayNode a =
-        (com.fasterxml.jackson.databind.node.ArrayNode) json.get("rows");
+    ArrayNode a = (ArrayNode) json.get("rows");
     ((ObjectNode) a.get(a.size() - 1)).put(name, value);
   }
 

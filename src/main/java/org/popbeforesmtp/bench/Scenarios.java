@@ -1,6 +1,7 @@
 package org.popbeforesmtp.bench;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -18,6 +19,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,9 +28,17 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import java.util.TreeSet;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.DoubleSupplier;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -52,6 +62,7 @@ import org.popbeforesmtp.edge.EdgeProtocol;
 import org.popbeforesmtp.edge.GrantCache;
 import org.popbeforesmtp.edge.GrantTable;
 import org.popbeforesmtp.grants.GrantPolicy;
+import org.popbeforesmtp.grants.GrantSerdes;
 import org.popbeforesmtp.grants.Topics;
 import org.popbeforesmtp.ingest.LogFollower;
 import org.popbeforesmtp.ingest.LogShipper;
@@ -66,6 +77,7 @@ import org.popbeforesmtp.runtime.DevSchemaRegistry;
 import org.popbeforesmtp.runtime.EdgeApp;
 import org.popbeforesmtp.runtime.IngestApp;
 import org.popbeforesmtp.runtime.ProcessorApp;
+import org.popbeforesmtp.runtime.TopicProvisioner;
 
 /** The scenarios of the bench command. */
 final class Scenarios {
@@ -169,7 +181,7 @@ final class Scenarios {
         }
         // rounds of every yardstick then the processor, so that the machine's drift over the
         // minutes of a size touches both alike; the ratio's yardstick is in every round
-        java.util.EnumMap<Ceilings, List<Run>> yardRuns = new java.util.EnumMap<>(Ceilings.class);
+        EnumMap<Ceilings, List<Run>> yardRuns = new EnumMap<>(Ceilings.class);
         List<Run> primaryRuns = new ArrayList<>();
         for (int round = 0; round < primary.runs(); round++) {
           if (realistic) {
@@ -188,7 +200,7 @@ final class Scenarios {
                   primary.instances(),
                   primary.commit()));
         }
-        java.util.EnumMap<Ceilings, Double> ceilings = new java.util.EnumMap<>(Ceilings.class);
+        EnumMap<Ceilings, Double> ceilings = new EnumMap<>(Ceilings.class);
         for (var e : yardRuns.entrySet()) {
           Ceilings c = e.getKey();
           List<Run> runs = e.getValue();
@@ -312,16 +324,9 @@ final class Scenarios {
     String app =
         "bench-ceiling-" + c.name().toLowerCase(Locale.ROOT).replace('_', '-') + "-" + shortId();
     String out = app + ".out";
-    bench
-        .admin
-        .createTopics(
-            List.of(
-                new org.apache.kafka.clients.admin.NewTopic(out, 3, (short) bench.kafka.size())))
-        .all()
-        .get();
-    org.popbeforesmtp.runtime.TopicProvisioner.awaitServed(bench.admin, List.of(out));
-    org.popbeforesmtp.grants.GrantSerdes serdes =
-        org.popbeforesmtp.grants.GrantSerdes.of(bench.registry, true);
+    bench.admin.createTopics(List.of(new NewTopic(out, 3, (short) bench.kafka.size()))).all().get();
+    TopicProvisioner.awaitServed(bench.admin, List.of(out));
+    GrantSerdes serdes = GrantSerdes.of(bench.registry, true);
     Properties props =
         Ceilings.streamsProps(
             app,
@@ -409,8 +414,7 @@ final class Scenarios {
    * Waits until {@code processed} reaches {@code n}, printing progress; returns {events/s from the
    * first record processed, seconds since {@code started}}.
    */
-  private double[] catchUp(
-      String label, java.util.function.DoubleSupplier processed, int n, long started)
+  private double[] catchUp(String label, DoubleSupplier processed, int n, long started)
       throws InterruptedException {
     long first = 0;
     double firstDone = 0;
@@ -451,7 +455,7 @@ final class Scenarios {
   }
 
   private static String shortId() {
-    return java.util.UUID.randomUUID().toString().substring(0, 8);
+    return UUID.randomUUID().toString().substring(0, 8);
   }
 
   /** Records processed by the stream threads of {@code instances} so far. */
@@ -569,9 +573,8 @@ final class Scenarios {
         // like Dovecot's auth processes: many keep-alive connections, one request at a time on
         // each; sent asynchronously so the generator keeps its rate (at most 128 in flight)
         int connections = 128;
-        java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(connections);
-        java.util.concurrent.atomic.AtomicInteger failed =
-            new java.util.concurrent.atomic.AtomicInteger();
+        Semaphore inFlight = new Semaphore(connections);
+        AtomicInteger failed = new AtomicInteger();
         Measured m =
             fixedRate(
                 rate,
@@ -602,7 +605,7 @@ final class Scenarios {
                             inFlight.release();
                           });
                 });
-        if (!inFlight.tryAcquire(connections, 30, java.util.concurrent.TimeUnit.SECONDS)) {
+        if (!inFlight.tryAcquire(connections, 30, TimeUnit.SECONDS)) {
           throw new IllegalStateException("Dovecot reports still unanswered after 30 s");
         }
         base += rate * reportSeconds;
@@ -676,7 +679,7 @@ final class Scenarios {
   }
 
   private IngestApp ingest(Topics topics) throws InterruptedException {
-    Map<String, String> i = new java.util.LinkedHashMap<>();
+    Map<String, String> i = new LinkedHashMap<>();
     i.put("bootstrap.servers", bench.kafka.bootstrapServers());
     i.put("schema.registry.url", bench.registryUrl);
     i.put("http.port", "0");
@@ -833,7 +836,7 @@ final class Scenarios {
   }
 
   private EdgeApp edge(Topics topics) throws InterruptedException {
-    Map<String, String> e = new java.util.LinkedHashMap<>();
+    Map<String, String> e = new LinkedHashMap<>();
     e.put("bootstrap.servers", bench.kafka.bootstrapServers());
     e.put("schema.registry.url", bench.registryUrl);
     e.put("topic.grants", topics.grants());
@@ -862,7 +865,7 @@ final class Scenarios {
         if (attempt == 5) {
           throw new IllegalStateException(todo.size() + " grants not written after 5 attempts");
         }
-        List<java.util.concurrent.Future<?>> acks = new ArrayList<>(todo.size());
+        List<Future<?>> acks = new ArrayList<>(todo.size());
         for (int i : todo) {
           String ip = Bench.address(i);
           acks.add(
@@ -887,7 +890,7 @@ final class Scenarios {
         for (int k = 0; k < acks.size(); k++) {
           try {
             acks.get(k).get();
-          } catch (java.util.concurrent.ExecutionException e) {
+          } catch (ExecutionException e) {
             failed.add(todo.get(k));
           }
         }
@@ -1279,7 +1282,7 @@ final class Scenarios {
     long t = System.nanoTime();
     Process process =
         new ProcessBuilder(args).redirectErrorStream(true).redirectOutput(out.toFile()).start();
-    if (!process.waitFor(10, java.util.concurrent.TimeUnit.MINUTES)) {
+    if (!process.waitFor(10, TimeUnit.MINUTES)) {
       process.destroyForcibly();
       throw new IllegalStateException("audit CLI did not finish in 10 minutes: " + args);
     }
@@ -1517,7 +1520,7 @@ final class Scenarios {
     try {
       Files.writeString(file, text, StandardOpenOption.APPEND);
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      throw new UncheckedIOException(e);
     }
   }
 }

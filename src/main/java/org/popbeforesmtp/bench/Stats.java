@@ -1,6 +1,7 @@
 package org.popbeforesmtp.bench;
 
 import java.util.Arrays;
+import java.util.Locale;
 
 /** Percentiles of recorded values, and the median and spread of repeated runs. */
 final class Stats {
@@ -27,13 +28,13 @@ final class Stats {
   record Repeated(double median, double min, double max, int runs) {
     String show(String format) {
       if (runs == 1) {
-        return String.format(java.util.Locale.ROOT, format, median) + " (1 run)";
+        return String.format(Locale.ROOT, format, median) + " (1 run)";
       }
-      return String.format(java.util.Locale.ROOT, format, median)
+      return String.format(Locale.ROOT, format, median)
           + " ("
-          + String.format(java.util.Locale.ROOT, format, min)
+          + String.format(Locale.ROOT, format, min)
           + "–"
-          + String.format(java.util.Locale.ROOT, format, max)
+          + String.format(Locale.ROOT, format, max)
           + ", "
           + runs
           + " runs)";

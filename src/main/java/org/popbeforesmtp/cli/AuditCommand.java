@@ -7,7 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
@@ -199,7 +201,7 @@ public final class AuditCommand implements Callable<Integer> {
             HistoryReader reader = new HistoryReader(props, config.registry().newClient())) {
           AuditOutput output = AuditOutput.of(options.format, out, config.policy());
           output.begin();
-          java.util.List<GrantInterval> covering = new java.util.ArrayList<>();
+          List<GrantInterval> covering = new ArrayList<>();
           ProgressBar bar = new ProgressBar(err, "replaying", "records", ProgressBar.onTerminal());
           Audit.Report report =
               Audit.run(

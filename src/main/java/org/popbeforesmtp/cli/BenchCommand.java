@@ -2,6 +2,7 @@ package org.popbeforesmtp.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.popbeforesmtp.bench.Bench;
@@ -54,7 +55,7 @@ public final class BenchCommand implements Callable<Integer> {
 
   static final class Scenarios implements Iterable<String> {
     @Override
-    public java.util.Iterator<String> iterator() {
+    public Iterator<String> iterator() {
       return Bench.SCENARIOS.iterator();
     }
   }

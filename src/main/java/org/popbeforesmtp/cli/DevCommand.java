@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import org.popbeforesmtp.edge.EdgeProtocol;
 import org.popbeforesmtp.edge.PolicyProtocol;
@@ -123,7 +124,7 @@ public final class DevCommand implements Callable<Integer>, ProtocolOptions.Targ
     out.flush();
     Map<String, String> grants = new LinkedHashMap<>();
     grant.putInto(grants);
-    grants.values().removeIf(java.util.Objects::isNull);
+    grants.values().removeIf(Objects::isNull);
     DemoFleet.Settings demoSettings = null;
     if (demo) {
       demoSettings = new DemoFleet.Settings(demoUsers, demoRate, 42);

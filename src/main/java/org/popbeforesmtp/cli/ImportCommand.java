@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.popbeforesmtp.ingest.LogFollower;
 import org.popbeforesmtp.ingest.LogShipper;
@@ -64,10 +65,7 @@ public final class ImportCommand implements Callable<Integer> {
                 shipper.lastOffset(),
                 size,
                 String.format(
-                    java.util.Locale.ROOT,
-                    "%,d lines, %,d logins",
-                    shipper.lines(),
-                    shipper.logins()));
+                    Locale.ROOT, "%,d lines, %,d logins", shipper.lines(), shipper.logins()));
           }
           progress.finish();
           spec.commandLine()

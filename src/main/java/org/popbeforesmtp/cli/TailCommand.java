@@ -1,5 +1,8 @@
 package org.popbeforesmtp.cli;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -112,9 +115,7 @@ public final class TailCommand implements Callable<Integer> {
           throw new IllegalArgumentException("read either stdin (-) or files, not both");
         }
         shipStream(
-            new java.io.BufferedReader(
-                new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8)),
-            shipper);
+            new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), shipper);
         return 0;
       }
       long lastReport = System.nanoTime();
@@ -156,7 +157,7 @@ public final class TailCommand implements Callable<Integer> {
   }
 
   /** Lines from a stream (stdin) until it closes, in batches of up to 500 lines. */
-  static void shipStream(java.io.BufferedReader in, LogShipper shipper) throws Exception {
+  static void shipStream(BufferedReader in, LogShipper shipper) throws Exception {
     long streamId = System.currentTimeMillis();
     long lineNumber = 0;
     List<String> batch = new ArrayList<>();

@@ -16,6 +16,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -164,7 +165,7 @@ public final class GrantCache implements GrantLookup, AutoCloseable {
           return result;
         }
         problem = "waiting: " + Topics.missing(topic);
-      } catch (org.apache.kafka.common.errors.TimeoutException e) {
+      } catch (TimeoutException e) {
         degraded = true;
         problem = "cannot reach Kafka to find the partitions of " + topic + "; retrying";
       }
@@ -199,7 +200,7 @@ public final class GrantCache implements GrantLookup, AutoCloseable {
         LOG.info("Kafka reachable again; following {} (lag {})", topic, total);
       }
       degraded = false;
-    } catch (org.apache.kafka.common.errors.TimeoutException e) {
+    } catch (TimeoutException e) {
       if (!degraded) {
         LOG.warn(
             "Kafka unreachable; answering from {} cached grants, expiry enforced locally",

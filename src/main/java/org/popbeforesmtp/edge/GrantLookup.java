@@ -1,5 +1,10 @@
 package org.popbeforesmtp.edge;
 
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Properties;
+import org.popbeforesmtp.registry.SerdeConfig;
+
 /**
  * "May this client relay now?" for JVM-based MTAs and the edge's protocol servers. The answer comes
  * from a local copy of {@code relay.grants} ({@link GrantCache}), never from a network call; every
@@ -59,13 +64,13 @@ public interface GrantLookup {
    * @param clientProps Kafka consumer settings; at least {@code bootstrap.servers}
    * @param registryUrl the schema registry
    */
-  static GrantCache open(java.util.Properties clientProps, String topic, String registryUrl) {
+  static GrantCache open(Properties clientProps, String topic, String registryUrl) {
     return new GrantCache(
             clientProps,
             topic,
-            org.popbeforesmtp.registry.SerdeConfig.of(registryUrl).newClient(),
-            java.time.Clock.systemUTC(),
-            java.time.Duration.ZERO)
+            SerdeConfig.of(registryUrl).newClient(),
+            Clock.systemUTC(),
+            Duration.ZERO)
         .start();
   }
 }

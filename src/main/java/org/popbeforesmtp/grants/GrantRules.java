@@ -1,5 +1,6 @@
 package org.popbeforesmtp.grants;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -187,7 +188,7 @@ public final class GrantRules {
               + " is more than the allowed skew "
               + policy.maxFutureSkew()
               + " in the future (now "
-              + java.time.Instant.ofEpochMilli(now)
+              + Instant.ofEpochMilli(now)
               + "); check the server's clock");
     }
     try {
@@ -561,9 +562,9 @@ public final class GrantRules {
         key,
         latest.clientIp(),
         latest.username(),
-        java.time.Instant.ofEpochMilli(state.start()),
-        java.time.Instant.ofEpochMilli(end),
-        java.time.Instant.ofEpochMilli(policy.expiresAt(end)),
+        Instant.ofEpochMilli(state.start()),
+        Instant.ofEpochMilli(end),
+        Instant.ofEpochMilli(policy.expiresAt(end)),
         latest.eventId(),
         latest.protocol(),
         latest.serverId(),

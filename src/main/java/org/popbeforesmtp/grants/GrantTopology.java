@@ -3,6 +3,7 @@ package org.popbeforesmtp.grants;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
@@ -152,7 +153,7 @@ public final class GrantTopology {
     return new StreamsConfig(props);
   }
 
-  private static void failIfUndecodable(org.apache.kafka.common.header.Headers headers) {
+  private static void failIfUndecodable(Headers headers) {
     String reason = DecodeFailureHeader.reason(headers);
     if (reason != null) {
       throw new InvalidLoginException("undecodable value: " + reason);

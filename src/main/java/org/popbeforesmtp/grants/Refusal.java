@@ -1,5 +1,7 @@
 package org.popbeforesmtp.grants;
 
+import java.util.Locale;
+
 /** Why a login event granted nothing. Each reason is counted in a metric. */
 public enum Refusal {
   /** Outcome FAILURE (or an unknown outcome): kept for audit, never grants. */
@@ -21,6 +23,6 @@ public enum Refusal {
 
   /** Metric-friendly name, e.g. {@code never-grant-network}. */
   public String metricName() {
-    return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    return name().toLowerCase(Locale.ROOT).replace('_', '-');
   }
 }

@@ -3,6 +3,7 @@ package org.popbeforesmtp.ingest;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Clock;
@@ -103,7 +104,7 @@ public final class DovecotPolicyEndpoint {
       json = JSON.readTree(body);
     } catch (JsonProcessingException e) {
       return error(400, "body is not JSON: " + e.getOriginalMessage());
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       return error(400, "body unreadable: " + e.getMessage());
     }
     if (json == null || !json.isObject()) {

@@ -1,6 +1,7 @@
 package org.popbeforesmtp.ingest;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -100,7 +101,7 @@ public final class LogShipper implements AutoCloseable {
 
   private LoginEvent event(String source, LogFollower.Line line, LoginLogParser.ParsedLogin p) {
     CRC32 crc = new CRC32();
-    crc.update(line.text().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    crc.update(line.text().getBytes(StandardCharsets.UTF_8));
     return LoginEvent.newBuilder()
         .setEventId(
             "log:"

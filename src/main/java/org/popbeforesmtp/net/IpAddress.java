@@ -1,5 +1,7 @@
 package org.popbeforesmtp.net;
 
+import java.util.Arrays;
+
 /**
  * An IPv4 or IPv6 address held as 128 bits, parsed and printed without any DNS lookup.
  *
@@ -179,7 +181,7 @@ public final class IpAddress {
       }
       int tail = count - gap;
       System.arraycopy(groups, gap, groups, 8 - tail, tail);
-      java.util.Arrays.fill(groups, gap, 8 - tail, 0);
+      Arrays.fill(groups, gap, 8 - tail, 0);
     } else if (count != 8) {
       throw new InvalidAddressException(original, "an IPv6 address needs 8 groups or '::'");
     }

@@ -3,6 +3,7 @@ package org.popbeforesmtp.registry;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
@@ -24,7 +25,7 @@ import org.apache.kafka.common.serialization.Deserializer;
  */
 public final class AvroDeserializer<T extends SpecificRecord> implements Deserializer<T> {
   private static final int HEADER_BYTES = 5;
-  private static final java.util.Set<String> TRUSTED_PACKAGES = ConcurrentHashMap.newKeySet();
+  private static final Set<String> TRUSTED_PACKAGES = ConcurrentHashMap.newKeySet();
 
   private final Schema readerSchema;
   private final SpecificData model;

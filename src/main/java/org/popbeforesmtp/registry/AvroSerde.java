@@ -1,5 +1,6 @@
 package org.popbeforesmtp.registry;
 
+import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -13,8 +14,8 @@ public final class AvroSerde {
       Class<T> type, SchemaRegistryClient registry, boolean autoRegister, boolean isKey) {
     AvroSerializer<T> serializer = new AvroSerializer<>(type, registry, autoRegister);
     AvroDeserializer<T> deserializer = new AvroDeserializer<>(type, registry);
-    serializer.configure(java.util.Map.of(), isKey);
-    deserializer.configure(java.util.Map.of(), isKey);
+    serializer.configure(Map.of(), isKey);
+    deserializer.configure(Map.of(), isKey);
     return Serdes.serdeFrom(serializer, deserializer);
   }
 

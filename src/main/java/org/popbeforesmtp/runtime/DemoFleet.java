@@ -28,6 +28,7 @@ import org.popbeforesmtp.avro.LoginEvent;
 import org.popbeforesmtp.avro.LoginKind;
 import org.popbeforesmtp.avro.Outcome;
 import org.popbeforesmtp.avro.Protocol;
+import org.popbeforesmtp.edge.PolicyProtocol;
 import org.popbeforesmtp.ingest.LoginPublisher;
 
 /**
@@ -125,9 +126,7 @@ public final class DemoFleet implements AutoCloseable {
     DemoFleet fleet = new DemoFleet(stack, settings);
     for (int i = 0; i < SMTP_CONNECTIONS; i++) {
       Socket s =
-          new Socket(
-              InetAddress.getLoopbackAddress(),
-              stack.edge().port(org.popbeforesmtp.edge.PolicyProtocol.NAME));
+          new Socket(InetAddress.getLoopbackAddress(), stack.edge().port(PolicyProtocol.NAME));
       s.setSoTimeout(5000);
       fleet.smtp.add(s);
     }

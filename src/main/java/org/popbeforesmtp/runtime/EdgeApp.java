@@ -4,6 +4,7 @@ import io.javalin.Javalin;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.CommonClientConfigs;
@@ -109,7 +110,7 @@ public final class EdgeApp implements AutoCloseable {
                   .put("relay", v.granted())
                   .put("detail", v.detail());
           if (v.granted()) {
-            body.put("expiresAt", Json.instant(java.time.Instant.ofEpochMilli(v.expiresAt())));
+            body.put("expiresAt", Json.instant(Instant.ofEpochMilli(v.expiresAt())));
           }
           int status = v.outcome() == GrantLookup.Outcome.INVALID ? 400 : 200;
           ctx.contentType("application/json").status(status).result(body.toString());

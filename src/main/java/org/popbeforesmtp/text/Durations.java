@@ -2,6 +2,7 @@ package org.popbeforesmtp.text;
 
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
+import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -19,7 +20,7 @@ public final class Durations {
    * @throws IllegalArgumentException naming the setting and the bad value
    */
   public static Duration parse(String what, String text) {
-    String s = text == null ? "" : text.strip().toLowerCase(java.util.Locale.ROOT);
+    String s = text == null ? "" : text.strip().toLowerCase(Locale.ROOT);
     Matcher m = SIMPLE.matcher(s);
     if (m.matches()) {
       long n = Long.parseLong(m.group(1));

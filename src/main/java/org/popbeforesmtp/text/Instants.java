@@ -1,5 +1,6 @@
 package org.popbeforesmtp.text;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
@@ -25,7 +26,7 @@ public final class Instants {
       return now;
     }
     if (s.startsWith("-") || s.startsWith("+")) {
-      java.time.Duration d = Durations.parse(what, s.substring(1));
+      Duration d = Durations.parse(what, s.substring(1));
       return s.startsWith("-") ? now.minus(d) : now.plus(d);
     }
     try {

@@ -28,6 +28,7 @@ import org.popbeforesmtp.config.ProcessorConfig;
 import org.popbeforesmtp.grants.GrantPolicy;
 import org.popbeforesmtp.grants.Topics;
 import org.popbeforesmtp.ingest.LoginPublisher;
+import org.popbeforesmtp.registry.SerdeConfig;
 import org.popbeforesmtp.runtime.ProcessorApp;
 import org.popbeforesmtp.runtime.TopicProvisioner;
 import org.popbeforesmtp.testing.Commands;
@@ -192,7 +193,7 @@ class AuditIT {
         new LoginPublisher(
             client(),
             topics.logins(),
-            org.popbeforesmtp.registry.SerdeConfig.of(registryUrl).newClient(),
+            SerdeConfig.of(registryUrl).newClient(),
             1000,
             Duration.ofSeconds(30),
             LoginPublisher.RecordTime.EVENT)) {
@@ -349,7 +350,7 @@ class AuditIT {
         new LoginPublisher(
             client(),
             topics.logins(),
-            org.popbeforesmtp.registry.SerdeConfig.of(registryUrl).newClient(),
+            SerdeConfig.of(registryUrl).newClient(),
             200_000,
             // a CI machine's broker once sat a batch out for the publisher's usual 60 s; this test
             // is about replay, so a slow broker may only slow it down
@@ -385,8 +386,7 @@ class AuditIT {
     Audit.Report all;
     Audit.Report one;
     try (HistoryReader reader =
-        new HistoryReader(
-            client(), org.popbeforesmtp.registry.SerdeConfig.of(registryUrl).newClient())) {
+        new HistoryReader(client(), SerdeConfig.of(registryUrl).newClient())) {
       await()
           .atMost(Duration.ofMinutes(1))
           .until(

@@ -2,10 +2,12 @@ package org.popbeforesmtp.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.kafka.clients.producer.internals.BuiltInPartitioner;
 import org.junit.jupiter.api.Test;
 import org.popbeforesmtp.avro.LoginEvent;
 import org.popbeforesmtp.avro.Outcome;
@@ -213,9 +215,8 @@ class AuditReplayTest {
 
   @Test
   void partitionsMatchTheProducersDefaultPartitioner() {
-    byte[] key = "198.51.100.23".getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    int expected =
-        org.apache.kafka.clients.producer.internals.BuiltInPartitioner.partitionForKey(key, 12);
+    byte[] key = "198.51.100.23".getBytes(StandardCharsets.UTF_8);
+    int expected = BuiltInPartitioner.partitionForKey(key, 12);
     assertThat(AuditReplay.partitionOf("198.51.100.23", 12)).isEqualTo(expected);
   }
 }

@@ -2,16 +2,27 @@ package org.popbeforesmtp.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.BufferedReader;
 import java.io.PrintWriter;
+import java.io.StringReader;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.popbeforesmtp.grants.Topics;
+import org.popbeforesmtp.ingest.LogShipper;
+import org.popbeforesmtp.ingest.LoginLogParser;
+import org.popbeforesmtp.ingest.LoginPublisher;
+import org.popbeforesmtp.registry.SerdeConfig;
 import org.popbeforesmtp.runtime.TopicProvisioner;
 import org.popbeforesmtp.testing.KafkaBroker;
 
@@ -69,28 +80,26 @@ class ImportCommandIT {
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", KafkaBroker.bootstrapServers()))) {
       TopicProvisioner.ensure(admin, topics, 1, -1);
     }
-    java.util.Properties props = new java.util.Properties();
+    Properties props = new Properties();
     props.put("bootstrap.servers", KafkaBroker.bootstrapServers());
     String piped =
         "Nov 26 12:23:00 mail3 pop3[4242]: login: client.example.net [192.0.2.44] erin plaintext\n"
             + "garbage\n"
             + "Nov 26 12:24:00 mail4 ipop3d[555]: Login user=frank host=dyn-50.example.net [192.0.2.50] nmsgs=3/3\n";
-    try (org.popbeforesmtp.ingest.LoginPublisher publisher =
-            new org.popbeforesmtp.ingest.LoginPublisher(
+    try (LoginPublisher publisher =
+            new LoginPublisher(
                 props,
                 topics.logins(),
-                org.popbeforesmtp.registry.SerdeConfig.of("mock://" + KafkaBroker.unique("s"))
-                    .newClient(),
+                SerdeConfig.of("mock://" + KafkaBroker.unique("s")).newClient(),
                 10,
-                java.time.Duration.ofSeconds(30));
-        org.popbeforesmtp.ingest.LogShipper shipper =
-            new org.popbeforesmtp.ingest.LogShipper(
-                java.util.List.of(),
-                new org.popbeforesmtp.ingest.LoginLogParser(
-                    java.time.ZoneOffset.UTC, java.time.Clock.systemUTC()),
+                Duration.ofSeconds(30));
+        LogShipper shipper =
+            new LogShipper(
+                List.of(),
+                new LoginLogParser(ZoneOffset.UTC, Clock.systemUTC()),
                 publisher,
                 "mail3")) {
-      TailCommand.shipStream(new java.io.BufferedReader(new java.io.StringReader(piped)), shipper);
+      TailCommand.shipStream(new BufferedReader(new StringReader(piped)), shipper);
       assertThat(shipper.lines()).isEqualTo(3);
       assertThat(shipper.logins()).isEqualTo(2);
       assertThat(publisher.published()).isEqualTo(2);

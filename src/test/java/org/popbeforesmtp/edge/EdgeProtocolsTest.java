@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.popbeforesmtp.config.EdgeConfig;
+import org.popbeforesmtp.net.IpAddress;
 
 /** The policy and socketmap codecs and replies, with literal protocol text. */
 class EdgeProtocolsTest {
@@ -45,7 +46,7 @@ class EdgeProtocolsTest {
         return Verdict.notReady();
       }
       try {
-        String canonical = org.popbeforesmtp.net.IpAddress.parse(clientAddress).toString();
+        String canonical = IpAddress.parse(clientAddress).toString();
         return canonical.equals("127.0.0.5")
             ? Verdict.granted(Long.MAX_VALUE, "alice")
             : Verdict.none();

@@ -7,9 +7,11 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -42,12 +44,12 @@ class GrantCacheIT {
   private final Clock clock =
       new Clock() {
         @Override
-        public java.time.ZoneId getZone() {
+        public ZoneId getZone() {
           return ZoneOffset.UTC;
         }
 
         @Override
-        public Clock withZone(java.time.ZoneId zone) {
+        public Clock withZone(ZoneId zone) {
           return this;
         }
 
@@ -206,8 +208,7 @@ class GrantCacheIT {
       AtomicLong ended = new AtomicLong();
       AtomicLong grantedBeforeReady = new AtomicLong();
       AtomicLong probes = new AtomicLong();
-      java.util.concurrent.atomic.AtomicBoolean probing =
-          new java.util.concurrent.atomic.AtomicBoolean(true);
+      AtomicBoolean probing = new AtomicBoolean(true);
       Thread prober =
           new Thread(
               () -> {

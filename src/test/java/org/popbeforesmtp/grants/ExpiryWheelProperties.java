@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.PriorityQueue;
+import java.util.Random;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
@@ -23,7 +24,7 @@ class ExpiryWheelProperties {
   void shouldTakeWhatAHeapWouldInTheSameOrder(
       @ForAll @LongRange(min = 1, max = Long.MAX_VALUE / 4) long seed,
       @ForAll @IntRange(min = 1, max = 400) int steps) {
-    java.util.Random random = new java.util.Random(seed);
+    Random random = new Random(seed);
     ExpiryWheel wheel = new ExpiryWheel();
     PriorityQueue<GrantRules.Filed> model = new PriorityQueue<>(BY_TIME);
     long now = 1_700_000_000_000L + random.nextInt(1_000_000);

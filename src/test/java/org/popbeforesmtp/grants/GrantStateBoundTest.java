@@ -6,6 +6,7 @@ import static org.popbeforesmtp.testing.TestEvents.login;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
@@ -27,7 +28,7 @@ class GrantStateBoundTest {
     GrantPolicy policy = GrantPolicy.defaults().withTtl(Duration.ofMinutes(10));
     Random random = new Random(42);
     try (GrantDriver d = new GrantDriver(policy, stateDir)) {
-      Map<String, RelayGrant> table = new java.util.LinkedHashMap<>();
+      Map<String, RelayGrant> table = new LinkedHashMap<>();
       Set<String> everKeyed = new HashSet<>();
       for (int i = 0; i < 4000; i++) {
         String ip = "10." + random.nextInt(8) + "." + random.nextInt(250) + ".1";

@@ -6,6 +6,7 @@ import static org.popbeforesmtp.testing.TestEvents.login;
 import static org.popbeforesmtp.testing.TestEvents.revokeKey;
 import static org.popbeforesmtp.testing.TestEvents.revokeUser;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,6 +22,8 @@ import org.popbeforesmtp.avro.LoginKind;
 import org.popbeforesmtp.avro.Outcome;
 import org.popbeforesmtp.avro.Protocol;
 import org.popbeforesmtp.avro.RelayGrant;
+import org.popbeforesmtp.avro.Revocation;
+import org.popbeforesmtp.avro.RevocationScope;
 import org.popbeforesmtp.net.CidrSet;
 import org.popbeforesmtp.net.GrantKeys;
 import org.popbeforesmtp.testing.GrantDriver;
@@ -300,7 +303,7 @@ class GrantTopologyTest {
     driver();
     byte[] garbage = "{\"user\":\"alice\"}".getBytes(StandardCharsets.UTF_8);
     byte[] unknownId = d.serdes.logins().serializer().serialize("mail.logins", login(T0).build());
-    java.nio.ByteBuffer.wrap(unknownId).putInt(1, 4242);
+    ByteBuffer.wrap(unknownId).putInt(1, 4242);
     d.rawLogins.pipeInput("k1".getBytes(StandardCharsets.UTF_8), garbage, T0);
     d.rawLogins.pipeInput("k2".getBytes(StandardCharsets.UTF_8), unknownId, T0);
     d.login(login(T0).setClientIp("mail.example.com").build());
@@ -459,8 +462,8 @@ class GrantTopologyTest {
 
     d.revoke(revokeKey("not-an-address", T0));
     d.revoke(
-        org.popbeforesmtp.avro.Revocation.newBuilder(revokeKey("203.0.113.5", T0))
-            .setScope(org.popbeforesmtp.avro.RevocationScope.UNKNOWN)
+        Revocation.newBuilder(revokeKey("203.0.113.5", T0))
+            .setScope(RevocationScope.UNKNOWN)
             .build());
 
     List<TestRecord<byte[], byte[]>> dead = d.deadLetters.readRecordsToList();

@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
 import org.popbeforesmtp.avro.LoginEvent;
 import org.popbeforesmtp.avro.LoginKind;
@@ -49,16 +50,16 @@ class WhosonWritersTest {
             LoginEvent::getServerId,
             LoginEvent::getSource)
         .containsExactly(
-            org.assertj.core.groups.Tuple.tuple(
+            Tuple.tuple(
                 "203.0.113.5", "alice", LoginKind.LOGIN, Outcome.SUCCESS, "pop-01", "whoson"),
-            org.assertj.core.groups.Tuple.tuple(
+            Tuple.tuple(
                 "203.0.113.6",
                 "bob smith",
                 LoginKind.LOGIN,
                 Outcome.SUCCESS,
                 "192.0.2.20",
                 "whoson"),
-            org.assertj.core.groups.Tuple.tuple(
+            Tuple.tuple(
                 "203.0.113.5", "alice", LoginKind.LOGOUT, Outcome.SUCCESS, "pop-01", "whoson"));
     assertThat(events).allMatch(e -> e.getEventTime().equals(NOW));
     assertThat(events).extracting(LoginEvent::getEventId).doesNotHaveDuplicates();

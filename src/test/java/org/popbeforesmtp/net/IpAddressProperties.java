@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -63,7 +64,7 @@ class IpAddressProperties {
     IpPrefix prefix = IpPrefix.of(address, length);
     assertThat(prefix.contains(address)).isTrue();
     assertThat(IpPrefix.parse(prefix.toString())).isEqualTo(prefix);
-    assertThat(CidrSet.of(java.util.List.of(prefix)).contains(address)).isTrue();
+    assertThat(CidrSet.of(List.of(prefix)).contains(address)).isTrue();
   }
 
   @Provide

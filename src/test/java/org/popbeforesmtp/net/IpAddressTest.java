@@ -3,6 +3,7 @@ package org.popbeforesmtp.net;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -76,7 +77,7 @@ class IpAddressTest {
         .hasMessageContaining("'" + input + "'");
   }
 
-  @org.junit.jupiter.api.Test
+  @Test
   void shouldRejectNull() {
     assertThatThrownBy(() -> IpAddress.parse(null)).isInstanceOf(InvalidAddressException.class);
   }

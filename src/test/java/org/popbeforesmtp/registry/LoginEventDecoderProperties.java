@@ -16,6 +16,7 @@ import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
 import org.apache.avro.generic.GenericData;
@@ -93,9 +94,7 @@ class LoginEventDecoderProperties {
             .fields()
             .requiredString("eventId")
             .name("eventTime")
-            .type(
-                org.apache.avro.LogicalTypes.timestampMillis()
-                    .addToSchema(Schema.create(Schema.Type.LONG)))
+            .type(LogicalTypes.timestampMillis().addToSchema(Schema.create(Schema.Type.LONG)))
             .noDefault()
             .requiredString("clientIp")
             .requiredString("username")

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -101,7 +102,7 @@ class SchemaEvolutionTest {
     InMemorySchemaRegistry registry = new InMemorySchemaRegistry("mock://v1");
     int id = registry.register("mail.logins-value", v1);
     byte[] wire = new byte[5 + out.size()];
-    java.nio.ByteBuffer.wrap(wire).put((byte) 0).putInt(id).put(out.toByteArray());
+    ByteBuffer.wrap(wire).put((byte) 0).putInt(id).put(out.toByteArray());
     LoginEvent read =
         new AvroDeserializer<>(LoginEvent.class, registry).deserialize("mail.logins", wire);
     assertThat(read).isEqualTo(event);

@@ -18,6 +18,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -210,6 +212,5 @@ class DevStackIT {
     }
   }
 
-  private final java.util.List<String> status =
-      java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+  private final List<String> status = Collections.synchronizedList(new ArrayList<>());
 }

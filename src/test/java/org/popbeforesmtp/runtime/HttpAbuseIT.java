@@ -12,12 +12,14 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -211,7 +213,7 @@ class HttpAbuseIT {
     long closed = 0;
     long last = -1;
     long stableSince = System.nanoTime();
-    java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(256);
+    ByteBuffer buf = ByteBuffer.allocate(256);
     boolean[] done = new boolean[channels.size()];
     for (SocketChannel c : channels) {
       c.configureBlocking(false);
@@ -342,7 +344,7 @@ class HttpAbuseIT {
     }
     int length = 0;
     for (String line : head.toString().split("\r\n")) {
-      if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+      if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
         length = Integer.parseInt(line.substring(15).strip());
       }
     }

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.TimeUnit;
+import org.popbeforesmtp.runtime.ConfigSnippets;
 
 /**
  * A real Dovecot (Debian's dovecot-pop3d) with a config of the test's own: POP3 on a free loopback
@@ -75,10 +76,7 @@ public final class Dovecot implements AutoCloseable {
             .replace("@PORT@", Integer.toString(port))
             .replace(
                 "@POLICY_SNIPPET@",
-                String.join(
-                    "\n",
-                    org.popbeforesmtp.runtime.ConfigSnippets.dovecot(
-                        policyUrl, "pbs-test-nonce-0123456789")));
+                String.join("\n", ConfigSnippets.dovecot(policyUrl, "pbs-test-nonce-0123456789")));
     Path confFile = base.resolve("dovecot.conf");
     Files.writeString(confFile, conf);
     Process process =

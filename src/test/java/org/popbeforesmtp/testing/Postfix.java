@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -47,8 +48,7 @@ public final class Postfix implements AutoCloseable {
     for (Path p = base.resolve("run/postfix");
         p != null && !p.equals(base.getParent().getParent());
         p = p.getParent()) {
-      Files.setPosixFilePermissions(
-          p, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+      Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
     var users = base.getFileSystem().getUserPrincipalLookupService();
     Files.setOwner(data, users.lookupPrincipalByName("postfix"));
