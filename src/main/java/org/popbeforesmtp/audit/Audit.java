@@ -75,7 +75,7 @@ public final class Audit {
       long to,
       long now,
       Consumer<GrantInterval> intervals,
-      Consumer<Refused> refusals,
+      Consumer<RefusedLogin> refusals,
       HistoryReader.Progress progress) {
     return run(
         reader,
@@ -114,7 +114,7 @@ public final class Audit {
       long now,
       int threads,
       Consumer<GrantInterval> intervals,
-      Consumer<Refused> refusals,
+      Consumer<RefusedLogin> refusals,
       HistoryReader.Progress progress) {
     if (threads < 1) {
       throw new IllegalArgumentException("threads must be at least 1, got " + threads);
@@ -128,7 +128,7 @@ public final class Audit {
     Predicate<String> keyMatches = keyFilter(question);
     Predicate<GrantInterval> keepInterval =
         i -> i.overlaps(from, to) && keyMatches.test(i.key()) && userMatches(question, i);
-    Predicate<Refused> keepRefusal =
+    Predicate<RefusedLogin> keepRefusal =
         r -> {
           long t =
               r.event() == null || r.event().getEventTime() == null
@@ -263,7 +263,7 @@ public final class Audit {
     return !(question instanceof ForUser u) || interval.users().contains(u.username());
   }
 
-  private static boolean userMatches(Question question, Refused refused) {
+  private static boolean userMatches(Question question, RefusedLogin refused) {
     return !(question instanceof ForUser u)
         || (refused.event() != null && u.username().equals(refused.event().getUsername()));
   }

@@ -50,7 +50,7 @@ public abstract class AuditOutput {
 
   public abstract void interval(GrantInterval interval);
 
-  public abstract void refusal(Refused refused);
+  public abstract void refusal(RefusedLogin refused);
 
   /**
    * Called once after the replay.
@@ -183,7 +183,7 @@ public abstract class AuditOutput {
     return n;
   }
 
-  static ObjectNode json(Refused r) {
+  static ObjectNode json(RefusedLogin r) {
     LoginEvent e = r.event();
     return Json.mapper()
         .createObjectNode()

@@ -12,7 +12,7 @@ import org.popbeforesmtp.grants.GrantPolicy;
 import org.popbeforesmtp.grants.GrantRules;
 import org.popbeforesmtp.grants.GrantState;
 import org.popbeforesmtp.grants.InMemoryGrantStore;
-import org.popbeforesmtp.grants.InvalidLoginException;
+import org.popbeforesmtp.grants.InvalidEventException;
 import org.popbeforesmtp.grants.KeyState;
 import org.popbeforesmtp.grants.Refusal;
 
@@ -32,7 +32,7 @@ public final class AuditReplay implements HistoryReader.Listener {
   private final long purgeEvery;
   private final InMemoryGrantStore store = new InMemoryGrantStore();
   private final GrantTimeline timeline;
-  private final Consumer<Refused> refused;
+  private final Consumer<RefusedLogin> refused;
   private final Predicate<String> relevant;
   private final TimelineSink sink = new TimelineSink();
   private long nextSweep = Long.MIN_VALUE;
@@ -47,7 +47,7 @@ public final class AuditReplay implements HistoryReader.Listener {
       GrantPolicy policy,
       long replayStart,
       Consumer<GrantInterval> intervals,
-      Consumer<Refused> refused) {
+      Consumer<RefusedLogin> refused) {
     this(policy, replayStart, intervals, refused, key -> true);
   }
 
@@ -59,7 +59,7 @@ public final class AuditReplay implements HistoryReader.Listener {
       GrantPolicy policy,
       long replayStart,
       Consumer<GrantInterval> intervals,
-      Consumer<Refused> refused,
+      Consumer<RefusedLogin> refused,
       Predicate<String> relevant) {
     this.relevant = relevant;
     this.rules = new GrantRules(policy);
@@ -83,14 +83,15 @@ public final class AuditReplay implements HistoryReader.Listener {
     String key;
     try {
       key = rules.validate(event, arrival);
-    } catch (InvalidLoginException e) {
+    } catch (InvalidEventException e) {
       boolean future =
           event != null
               && event.getEventTime() != null
               && event.getEventTime().toEpochMilli() > arrival + skew;
       String ip = event == null || event.getClientIp() == null ? "" : event.getClientIp();
       refused.accept(
-          new Refused(ip, event, future ? "future-dated" : "invalid", e.getMessage(), arrival));
+          new RefusedLogin(
+              ip, event, future ? "future-dated" : "invalid", e.getMessage(), arrival));
       return;
     }
     if (!relevant.test(key)) {
@@ -102,7 +103,7 @@ public final class AuditReplay implements HistoryReader.Listener {
     if (refusal == null) {
       timeline.contributed(key, event, arrival);
     } else if (refusal != Refusal.DUPLICATE) {
-      refused.accept(new Refused(key, event, refusal.metricName(), "", arrival));
+      refused.accept(new RefusedLogin(key, event, refusal.metricName(), "", arrival));
     }
   }
 
@@ -126,7 +127,7 @@ public final class AuditReplay implements HistoryReader.Listener {
       String target;
       try {
         target = GrantRules.canonicalTarget(revocation.getTarget());
-      } catch (InvalidLoginException e) {
+      } catch (InvalidEventException e) {
         return; // the live processor dead-letters it too
       }
       timeline.revokedKeys(key -> GrantRules.covers(target, key), at);

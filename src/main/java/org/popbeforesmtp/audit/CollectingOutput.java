@@ -8,7 +8,7 @@ import org.popbeforesmtp.grants.GrantPolicy;
 /** Formats that need everything before they write (sorted output, one document). */
 abstract class CollectingOutput extends AuditOutput {
   final List<GrantInterval> intervals = new ArrayList<>();
-  final List<Refused> refusals = new ArrayList<>();
+  final List<RefusedLogin> refusals = new ArrayList<>();
 
   CollectingOutput(PrintWriter out, GrantPolicy policy) {
     super(out, policy);
@@ -20,7 +20,7 @@ abstract class CollectingOutput extends AuditOutput {
   }
 
   @Override
-  public void refusal(Refused refused) {
+  public void refusal(RefusedLogin refused) {
     refusals.add(refused);
   }
 }

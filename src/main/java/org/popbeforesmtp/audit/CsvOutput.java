@@ -58,7 +58,7 @@ final class CsvOutput extends AuditOutput {
   }
 
   @Override
-  public void refusal(Refused r) {
+  public void refusal(RefusedLogin r) {
     LoginEvent e = r.event();
     row(
         "refusal",

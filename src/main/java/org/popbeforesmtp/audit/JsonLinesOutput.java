@@ -20,7 +20,7 @@ final class JsonLinesOutput extends AuditOutput {
   }
 
   @Override
-  public void refusal(Refused refused) {
+  public void refusal(RefusedLogin refused) {
     out.println(json(refused).toString());
   }
 

@@ -90,7 +90,7 @@ final class ParallelReplay {
     final BlockingQueue<Chunk> queue = new ArrayBlockingQueue<>(QUEUE);
     Chunk chunk = new Chunk();
     final Predicate<GrantInterval> keepInterval;
-    final Predicate<Refused> keepRefusal;
+    final Predicate<RefusedLogin> keepRefusal;
     volatile long read;
     volatile long total;
     volatile HistoryReader.Summary summary;
@@ -102,7 +102,7 @@ final class ParallelReplay {
         List<Integer> partitions,
         boolean countsRevocations,
         Predicate<GrantInterval> keepInterval,
-        Predicate<Refused> keepRefusal) {
+        Predicate<RefusedLogin> keepRefusal) {
       this.partitions = partitions;
       this.countsRevocations = countsRevocations;
       this.keepInterval = keepInterval;
@@ -203,9 +203,9 @@ final class ParallelReplay {
       List<Integer> partitions,
       int threads,
       Predicate<GrantInterval> keepInterval,
-      Predicate<Refused> keepRefusal,
+      Predicate<RefusedLogin> keepRefusal,
       Consumer<GrantInterval> intervals,
-      Consumer<Refused> refusals,
+      Consumer<RefusedLogin> refusals,
       HistoryReader.Progress progress) {
     List<Worker> workers = new ArrayList<>();
     for (int w = 0; w < threads; w++) {
@@ -250,7 +250,7 @@ final class ParallelReplay {
         Object item = chunks[next].items[at[next]++];
         if (item instanceof GrantInterval interval) {
           intervals.accept(interval);
-        } else if (item instanceof Refused refused) {
+        } else if (item instanceof RefusedLogin refused) {
           refusals.accept(refused);
         }
         if (++handled % CHECK_EVERY == 0) {

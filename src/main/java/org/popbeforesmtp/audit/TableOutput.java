@@ -75,7 +75,7 @@ final class TableOutput extends CollectingOutput {
       out.println();
       out.println("refused logins:");
       List<String[]> rows = new ArrayList<>();
-      for (Refused r : refusals) {
+      for (RefusedLogin r : refusals) {
         LoginEvent e = r.event();
         rows.add(
             new String[] {

@@ -45,7 +45,7 @@ final class PolicyLoad {
     }
   }
 
-  record Outcome(
+  record Measured(
       double requestsPerSecond,
       Stats.Percentiles latencies,
       long errors,
@@ -168,7 +168,7 @@ final class PolicyLoad {
     }
   }
 
-  static Outcome run(Protocol protocol, int port, int connections, Duration duration, int grants)
+  static Measured run(Protocol protocol, int port, int connections, Duration duration, int grants)
       throws InterruptedException {
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     Run run = new Run(protocol, grants);
@@ -218,7 +218,7 @@ final class PolicyLoad {
       run.running = false;
       Thread.sleep(200);
       Stats.Percentiles pc = Stats.percentiles(run.latencies, start[0]);
-      return new Outcome(start[0] / ((t1 - t0) / 1e9), pc, run.errors, run.wrong, cpu);
+      return new Measured(start[0] / ((t1 - t0) / 1e9), pc, run.errors, run.wrong, cpu);
     } finally {
       for (Channel ch : channels) {
         ch.close();

@@ -802,7 +802,7 @@ final class Scenarios {
       int seconds = quick ? 2 : 8;
       for (PolicyLoad.Protocol protocol : PolicyLoad.Protocol.values()) {
         for (int k : new int[] {10, 100, 1000}) {
-          PolicyLoad.Outcome o =
+          PolicyLoad.Measured o =
               PolicyLoad.run(
                   protocol, edge.port(protocol.edgeName), k, Duration.ofSeconds(seconds), grants);
           Stats.Percentiles pc = o.latencies();

@@ -20,7 +20,7 @@ import org.popbeforesmtp.audit.HistoryReader;
 import org.popbeforesmtp.audit.Verdict;
 import org.popbeforesmtp.config.ProcessorConfig;
 import org.popbeforesmtp.grants.GrantRules;
-import org.popbeforesmtp.grants.InvalidLoginException;
+import org.popbeforesmtp.grants.InvalidEventException;
 import org.popbeforesmtp.text.Instants;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -287,7 +287,7 @@ public final class AuditCommand implements Callable<Integer> {
     Audit.Question question() {
       try {
         GrantRules.canonicalTarget(target);
-      } catch (InvalidLoginException e) {
+      } catch (InvalidEventException e) {
         throw new IllegalArgumentException(
             "'" + target + "' is not an IP address or prefix (" + e.getMessage() + ")");
       }

@@ -32,8 +32,8 @@ public record EdgeLookups(
 
   /** Per protocol: lookups by verdict, lookup latency, malformed requests. */
   public final class Meters {
-    private final Map<GrantLookup.Outcome, Counter> verdicts =
-        new EnumMap<>(GrantLookup.Outcome.class);
+    private final Map<GrantLookup.Status, Counter> verdicts =
+        new EnumMap<>(GrantLookup.Status.class);
     private final Timer latency;
     private final Counter malformed;
     private final String protocol;
@@ -45,7 +45,7 @@ public record EdgeLookups(
               .description("requests refused as malformed (garbage, oversize, missing fields)")
               .tag("protocol", protocol)
               .register(metrics);
-      for (GrantLookup.Outcome o : GrantLookup.Outcome.values()) {
+      for (GrantLookup.Status o : GrantLookup.Status.values()) {
         verdicts.put(
             o,
             Counter.builder("pop_before_smtp_edge_lookups")
@@ -61,17 +61,17 @@ public record EdgeLookups(
     }
 
     /** The verdict for an address, counted and timed. */
-    public GrantLookup.Verdict verdict(String address) {
+    public GrantLookup.Answer verdict(String address) {
       long start = System.nanoTime();
-      GrantLookup.Verdict verdict;
+      GrantLookup.Answer verdict;
       try {
         verdict = lookup.check(address);
       } catch (RuntimeException e) {
         LOG.error("lookup of {} failed; answering not granted", address, e);
-        verdict = GrantLookup.Verdict.error("internal error");
+        verdict = GrantLookup.Answer.error("internal error");
       }
       latency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-      verdicts.get(verdict.outcome()).increment();
+      verdicts.get(verdict.status()).increment();
       return verdict;
     }
 

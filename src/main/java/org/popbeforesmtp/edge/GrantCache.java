@@ -241,21 +241,21 @@ public final class GrantCache implements GrantLookup, AutoCloseable {
   }
 
   @Override
-  public Verdict check(String clientAddress) {
+  public Answer check(String clientAddress) {
     IpAddress address;
     try {
       address = IpAddress.parse(clientAddress);
     } catch (InvalidAddressException e) {
-      return Verdict.invalid(e.getMessage());
+      return Answer.invalid(e.getMessage());
     }
     if (!ready) {
-      return Verdict.notReady();
+      return Answer.notReady();
     }
     GrantTable.Grant grant = table.grant(address);
     if (grant == null || !GrantPolicy.liveAt(grant.expiresAt() - skewAllowanceMs, clock.millis())) {
-      return Verdict.none();
+      return Answer.none();
     }
-    return Verdict.granted(grant.expiresAt(), grant.user());
+    return Answer.granted(grant.expiresAt(), grant.user());
   }
 
   @Override

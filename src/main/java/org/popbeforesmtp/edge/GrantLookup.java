@@ -12,14 +12,14 @@ import org.popbeforesmtp.registry.SerdeConfig;
  */
 public interface GrantLookup {
 
-  /** The verdict for a client address in any textual form. */
-  Verdict check(String clientAddress);
+  /** The answer for a client address in any textual form. */
+  Answer check(String clientAddress);
 
   /** True once the local copy has caught up with the topic. */
   boolean isReady();
 
   /** A lookup's answer. */
-  enum Outcome {
+  enum Status {
     GRANTED,
     NOT_GRANTED,
     NOT_READY,
@@ -31,30 +31,30 @@ public interface GrantLookup {
    * @param detail why, for logs and HTTP
    * @param user the grant's user (GRANTED, when the cache keeps users), else null
    */
-  record Verdict(Outcome outcome, long expiresAt, String detail, String user) {
-    static Verdict granted(long expiresAt, String user) {
-      return new Verdict(Outcome.GRANTED, expiresAt, "live grant", user);
+  record Answer(Status status, long expiresAt, String detail, String user) {
+    static Answer granted(long expiresAt, String user) {
+      return new Answer(Status.GRANTED, expiresAt, "live grant", user);
     }
 
-    static Verdict none() {
-      return new Verdict(Outcome.NOT_GRANTED, 0, "no live grant", null);
+    static Answer none() {
+      return new Answer(Status.NOT_GRANTED, 0, "no live grant", null);
     }
 
-    static Verdict notReady() {
-      return new Verdict(Outcome.NOT_READY, 0, "grant cache still loading", null);
+    static Answer notReady() {
+      return new Answer(Status.NOT_READY, 0, "grant cache still loading", null);
     }
 
-    static Verdict invalid(String why) {
-      return new Verdict(Outcome.INVALID, 0, why, null);
+    static Answer invalid(String why) {
+      return new Answer(Status.INVALID, 0, why, null);
     }
 
     /** Any path that is not a live grant (errors included). */
-    static Verdict error(String why) {
-      return new Verdict(Outcome.NOT_GRANTED, 0, why, null);
+    static Answer error(String why) {
+      return new Answer(Status.NOT_GRANTED, 0, why, null);
     }
 
     public boolean granted() {
-      return outcome == Outcome.GRANTED;
+      return status == Status.GRANTED;
     }
   }
 

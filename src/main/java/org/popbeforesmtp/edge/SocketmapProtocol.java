@@ -87,8 +87,8 @@ public final class SocketmapProtocol implements EdgeProtocol {
       if (space <= 0 || space == request.length() - 1) {
         return "PERM request is not '<name> <key>'";
       }
-      GrantLookup.Verdict verdict = meters.verdict(request.substring(space + 1));
-      return switch (verdict.outcome()) {
+      GrantLookup.Answer verdict = meters.verdict(request.substring(space + 1));
+      return switch (verdict.status()) {
         case GRANTED -> "OK " + value;
         case NOT_READY -> tempWhenNotReady ? "TEMP grant cache still loading" : "NOTFOUND ";
         // Postfix asks for the client host name first: anything that is no address is not found

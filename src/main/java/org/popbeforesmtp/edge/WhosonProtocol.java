@@ -65,8 +65,8 @@ public final class WhosonProtocol implements EdgeProtocol {
           if (request.address() == null) {
             yield "*QUERY needs an address";
           }
-          GrantLookup.Verdict verdict = meters.verdict(request.address());
-          yield switch (verdict.outcome()) {
+          GrantLookup.Answer verdict = meters.verdict(request.address());
+          yield switch (verdict.status()) {
             case GRANTED ->
                 verdict.user() == null ? "-no live grant" : "+" + Whoson.printable(verdict.user());
             case INVALID -> "*" + Whoson.printable(verdict.detail());

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A bad record must cost about what a good one does, or a flood of them (a broken or hostile
  * producer) delays every good login behind it: so no stack trace is logged or written for the
- * expected failures ({@link InvalidLoginException}, which carries none), and the log gets the first
+ * expected failures ({@link InvalidEventException}, which carries none), and the log gets the first
  * bad record's reason, then at most one summary line per {@link #LOG_INTERVAL_NANOS} with the count
  * and the latest reason, instead of a line per record.
  */
@@ -77,7 +77,7 @@ public final class DeadLetterHandler
 
   private List<ProducerRecord<byte[], byte[]>> deadLetter(
       ErrorHandlerContext context, Exception exception) {
-    boolean expected = exception instanceof InvalidLoginException;
+    boolean expected = exception instanceof InvalidEventException;
     log(context, exception, expected);
     ProducerRecord<byte[], byte[]> letter =
         new ProducerRecord<>(

@@ -168,7 +168,7 @@ final class GrantProcessor implements Processor<String, SpecificRecord, String, 
     } else if (record.value() instanceof Revocation revocation) {
       rules.onRevocation(revocation, now, store, sink);
     } else {
-      throw new InvalidLoginException(
+      throw new InvalidEventException(
           "unexpected value " + (record.value() == null ? "null" : record.value().getClass()));
     }
   }

@@ -157,32 +157,32 @@ public final class GrantRules {
   /**
    * Checks what the topology cannot process at all; the record then goes to the dead-letter topic.
    *
-   * @throws InvalidLoginException naming the bad field or value
+   * @throws InvalidEventException naming the bad field or value
    * @return the client's grant key
    */
   public String validate(LoginEvent event, long now) {
     if (event == null) {
-      throw new InvalidLoginException("login event value is null");
+      throw new InvalidEventException("login event value is null");
     }
     requireText("eventId", event.getEventId());
     requireText("username", event.getUsername());
     requireText("serverId", event.getServerId());
     requireText("clientIp", event.getClientIp());
     if (event.getEventTime() == null) {
-      throw new InvalidLoginException("eventTime is missing");
+      throw new InvalidEventException("eventTime is missing");
     }
     if (event.getProtocol() == null || event.getKind() == null || event.getOutcome() == null) {
-      throw new InvalidLoginException("protocol, kind and outcome are required");
+      throw new InvalidEventException("protocol, kind and outcome are required");
     }
     for (int i = 0; i < event.getUsername().length(); i++) {
       if (Character.isISOControl(event.getUsername().charAt(i))) {
-        throw new InvalidLoginException("username contains a control character");
+        throw new InvalidEventException("username contains a control character");
       }
     }
     long time = event.getEventTime().toEpochMilli();
     long limit = now + policy.maxFutureSkew().toMillis();
     if (time > limit) {
-      throw new InvalidLoginException(
+      throw new InvalidEventException(
           "eventTime "
               + event.getEventTime()
               + " is more than the allowed skew "
@@ -194,13 +194,13 @@ public final class GrantRules {
     try {
       return policy.keys().keyOf(event.getClientIp());
     } catch (InvalidAddressException e) {
-      throw new InvalidLoginException("clientIp: " + e.getMessage(), e);
+      throw new InvalidEventException("clientIp: " + e.getMessage(), e);
     }
   }
 
   private static void requireText(String field, String value) {
     if (value == null || value.isBlank()) {
-      throw new InvalidLoginException(field + " is missing or blank");
+      throw new InvalidEventException(field + " is missing or blank");
     }
     requireShort(field, value);
   }
@@ -214,7 +214,7 @@ public final class GrantRules {
   /** Refuses a text longer than {@link #MAX_TEXT}, naming the field. */
   public static void requireShort(String field, String value) {
     if (value.length() > MAX_TEXT) {
-      throw new InvalidLoginException(
+      throw new InvalidEventException(
           field + " is " + value.length() + " characters long; at most " + MAX_TEXT);
     }
   }
@@ -258,7 +258,7 @@ public final class GrantRules {
             event.getServerId());
     GrantState merged = GrantState.merge(overlapping, share, policy.maxUsersPerKey());
     state.replaceSessions(overlapping, merged);
-    if (merged.shared()) {
+    if (merged.sharedAddress()) {
       end(key, state, now, store, sink, Ended.SHARED_ADDRESS);
       save(key, state, now, store);
       sink.refused(Refusal.SHARED_ADDRESS);
@@ -329,7 +329,7 @@ public final class GrantRules {
         revoke(key, now, store, sink, share -> true, at);
       }
     } else {
-      throw new InvalidLoginException(
+      throw new InvalidEventException(
           "revocation scope " + revocation.getScope() + " is unknown: expected KEY or USER");
     }
   }
@@ -346,13 +346,13 @@ public final class GrantRules {
   /**
    * The canonical form of a revocation target key or prefix.
    *
-   * @throws InvalidLoginException when it is neither
+   * @throws InvalidEventException when it is neither
    */
   public static String canonicalTarget(String target) {
     try {
       return GrantKeys.canonicalKey(target);
     } catch (InvalidAddressException e) {
-      throw new InvalidLoginException("revocation target: " + e.getMessage(), e);
+      throw new InvalidEventException("revocation target: " + e.getMessage(), e);
     }
   }
 
@@ -391,13 +391,13 @@ public final class GrantRules {
         remaining = later(remaining, s, now);
         continue;
       }
-      GrantState next = kept.isEmpty() ? null : new GrantState(kept, s.shared());
+      GrantState next = kept.isEmpty() ? null : new GrantState(kept, s.sharedAddress());
       state.replaceSessions(List.of(s), next);
       if (next != null) {
         remaining = later(remaining, next, now);
       }
     }
-    if (remaining == null || remaining.shared()) {
+    if (remaining == null || remaining.sharedAddress()) {
       end(key, state, now, store, sink, Ended.REVOKED);
     } else {
       publish(key, state, remaining, now, store, sink, true);
@@ -542,7 +542,7 @@ public final class GrantRules {
     GrantState best = null;
     if (state != null) {
       for (GrantState s : state.sessions()) {
-        if (!s.shared()
+        if (!s.sharedAddress()
             && GrantPolicy.liveAt(policy.expiresAt(s.end()), now)
             && (best == null || s.end() > best.end())) {
           best = s;

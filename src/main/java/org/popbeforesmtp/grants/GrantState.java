@@ -15,19 +15,19 @@ import org.popbeforesmtp.avro.Protocol;
  */
 public final class GrantState {
   private final List<Share> shares;
-  private final boolean shared;
+  private final boolean sharedAddress;
   private final Share latest;
   private final long start;
   private final long end;
 
   /**
    * @param shares one per distinct user, in no particular order
-   * @param shared more distinct users than the cap were seen: the key is a shared address and this
-   *     session grants nothing
+   * @param sharedAddress more distinct users than the cap were seen: the key is a shared address
+   *     and this session grants nothing
    */
-  public GrantState(List<Share> shares, boolean shared) {
+  public GrantState(List<Share> shares, boolean sharedAddress) {
     this.shares = List.copyOf(shares);
-    this.shared = shared;
+    this.sharedAddress = sharedAddress;
     if (this.shares.isEmpty()) {
       throw new IllegalArgumentException("a grant session has at least one share");
     }
@@ -51,23 +51,23 @@ public final class GrantState {
   }
 
   /** The key is a shared address: this session grants nothing. */
-  public boolean shared() {
-    return shared;
+  public boolean sharedAddress() {
+    return sharedAddress;
   }
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof GrantState g && shared == g.shared && shares.equals(g.shares);
+    return o instanceof GrantState g && sharedAddress == g.sharedAddress && shares.equals(g.shares);
   }
 
   @Override
   public int hashCode() {
-    return shares.hashCode() * 31 + Boolean.hashCode(shared);
+    return shares.hashCode() * 31 + Boolean.hashCode(sharedAddress);
   }
 
   @Override
   public String toString() {
-    return "GrantState[shares=" + shares + ", shared=" + shared + "]";
+    return "GrantState[shares=" + shares + ", sharedAddress=" + sharedAddress + "]";
   }
 
   /**
@@ -149,14 +149,14 @@ public final class GrantState {
     if (sessions.size() == 1) {
       GrantState only = sessions.get(0);
       if (only.shares.size() == 1 && only.latest.username().equals(added.username())) {
-        return new GrantState(List.of(only.latest.plus(added)), only.shared || overCap);
+        return new GrantState(List.of(only.latest.plus(added)), only.sharedAddress || overCap);
       }
     }
     List<Share> merged = new ArrayList<>();
     boolean shared = false;
     List<Share> all = new ArrayList<>();
     for (GrantState s : sessions) {
-      shared |= s.shared();
+      shared |= s.sharedAddress();
       all.addAll(s.shares());
     }
     all.add(added);

@@ -156,7 +156,7 @@ public final class GrantTopology {
   private static void failIfUndecodable(Headers headers) {
     String reason = DecodeFailureHeader.reason(headers);
     if (reason != null) {
-      throw new InvalidLoginException("undecodable value: " + reason);
+      throw new InvalidEventException("undecodable value: " + reason);
     }
   }
 
@@ -198,10 +198,10 @@ public final class GrantTopology {
       failIfUndecodable(record.headers());
       Revocation revocation = record.value();
       if (revocation == null) {
-        throw new InvalidLoginException("revocation value is null");
+        throw new InvalidEventException("revocation value is null");
       }
       if (revocation.getTarget() == null || revocation.getTarget().isBlank()) {
-        throw new InvalidLoginException("revocation target is missing");
+        throw new InvalidEventException("revocation target is missing");
       }
       GrantRules.requireShort("revocation target", revocation.getTarget());
       switch (revocation.getScope()) {
@@ -212,7 +212,7 @@ public final class GrantTopology {
         }
         case USER -> context.forward(record);
         default ->
-            throw new InvalidLoginException(
+            throw new InvalidEventException(
                 "revocation scope " + revocation.getScope() + " is unknown: expected KEY or USER");
       }
     }

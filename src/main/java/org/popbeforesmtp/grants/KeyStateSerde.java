@@ -39,7 +39,7 @@ public final class KeyStateSerde implements Serde<KeyState> {
     }
     out.writeVarint(state.sessions().size());
     for (GrantState session : state.sessions()) {
-      out.writeByte(session.shared() ? 1 : 0);
+      out.writeByte(session.sharedAddress() ? 1 : 0);
       out.writeVarint(session.shares().size());
       for (GrantState.Share s : session.shares()) {
         out.writeString(s.username());

@@ -111,7 +111,7 @@ public final class GrantQueries {
               .put("end", Json.instant(Instant.ofEpochMilli(s.end())))
               .put("expiresAt", Json.instant(Instant.ofEpochMilli(expiresAt)))
               .put("live", s == live)
-              .put("sharedAddress", s.shared())
+              .put("sharedAddress", s.sharedAddress())
               .put("eventCount", s.eventCount());
       ArrayNode users = node.putArray("users");
       for (GrantState.Share share : s.shares()) {

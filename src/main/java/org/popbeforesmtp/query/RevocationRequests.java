@@ -10,7 +10,7 @@ import java.util.Locale;
 import org.popbeforesmtp.avro.Revocation;
 import org.popbeforesmtp.avro.RevocationScope;
 import org.popbeforesmtp.grants.GrantRules;
-import org.popbeforesmtp.grants.InvalidLoginException;
+import org.popbeforesmtp.grants.InvalidEventException;
 import org.popbeforesmtp.net.IpAddress;
 import org.popbeforesmtp.text.Json;
 
@@ -50,7 +50,7 @@ public final class RevocationRequests {
     if (scope == RevocationScope.KEY) {
       try {
         target = GrantRules.canonicalTarget(target);
-      } catch (InvalidLoginException e) {
+      } catch (InvalidEventException e) {
         throw new IllegalArgumentException(e.getMessage());
       }
     }

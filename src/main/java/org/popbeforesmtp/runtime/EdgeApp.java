@@ -101,18 +101,18 @@ public final class EdgeApp implements AutoCloseable {
     http.get(
         "/v1/check/{ip}",
         ctx -> {
-          GrantLookup.Verdict v = httpMeters.verdict(ctx.pathParam("ip"));
+          GrantLookup.Answer v = httpMeters.verdict(ctx.pathParam("ip"));
           var body =
               Json.mapper()
                   .createObjectNode()
                   .put("ip", ctx.pathParam("ip"))
-                  .put("verdict", v.outcome().name())
+                  .put("verdict", v.status().name())
                   .put("relay", v.granted())
                   .put("detail", v.detail());
           if (v.granted()) {
             body.put("expiresAt", Json.instant(Instant.ofEpochMilli(v.expiresAt())));
           }
-          int status = v.outcome() == GrantLookup.Outcome.INVALID ? 400 : 200;
+          int status = v.status() == GrantLookup.Status.INVALID ? 400 : 200;
           ctx.contentType("application/json").status(status).result(body.toString());
         });
     http.get("/health/live", ctx -> ctx.json(Map.of("status", "UP")));

@@ -109,8 +109,8 @@ class AuditIT {
 
       List<GrantInterval> replayed = new ArrayList<>();
       List<GrantInterval> onOneThread = new ArrayList<>();
-      List<Refused> refusedByFour = new ArrayList<>();
-      List<Refused> refusedByOne = new ArrayList<>();
+      List<RefusedLogin> refusedByFour = new ArrayList<>();
+      List<RefusedLogin> refusedByOne = new ArrayList<>();
       Audit.Report report;
       Audit.Report single;
       try (HistoryReader reader = new HistoryReader(client(), f.registry)) {
@@ -147,7 +147,7 @@ class AuditIT {
           .isEqualTo(Intervals.project(onOneThread));
       // a user's question replays only the keys the user logged in from: the same intervals
       List<GrantInterval> ofUser = new ArrayList<>();
-      List<Refused> refusedOfUser = new ArrayList<>();
+      List<RefusedLogin> refusedOfUser = new ArrayList<>();
       try (HistoryReader reader = new HistoryReader(client(), f.registry)) {
         Audit.run(
             reader,

@@ -22,7 +22,7 @@ class AuditReplayTest {
   private static final GrantPolicy POLICY = GrantPolicy.defaults();
 
   private final List<GrantInterval> intervals = new ArrayList<>();
-  private final List<Refused> refusals = new ArrayList<>();
+  private final List<RefusedLogin> refusals = new ArrayList<>();
 
   private AuditReplay replay(GrantPolicy policy) {
     return new AuditReplay(policy, 0L, intervals::add, refusals::add);
@@ -123,7 +123,7 @@ class AuditReplayTest {
     r.finish(at(200));
 
     assertThat(intervals).isEmpty();
-    assertThat(refusals).extracting(Refused::reason).containsExactly("expired-on-arrival");
+    assertThat(refusals).extracting(RefusedLogin::reason).containsExactly("expired-on-arrival");
   }
 
   @Test
@@ -141,7 +141,7 @@ class AuditReplayTest {
     assertThat(i.endedBy()).contains("user alice revoked by abuse-desk");
     assertThat(verdict(at(9)).allowed()).isTrue();
     assertThat(verdict(at(10)).allowed()).isFalse();
-    assertThat(refusals).extracting(Refused::reason).containsExactly("revoked-user");
+    assertThat(refusals).extracting(RefusedLogin::reason).containsExactly("revoked-user");
   }
 
   @Test

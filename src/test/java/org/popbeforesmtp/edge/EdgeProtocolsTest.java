@@ -38,20 +38,20 @@ class EdgeProtocolsTest {
     boolean explode;
 
     @Override
-    public Verdict check(String clientAddress) {
+    public Answer check(String clientAddress) {
       if (explode) {
         throw new IllegalStateException("boom");
       }
       if (!ready) {
-        return Verdict.notReady();
+        return Answer.notReady();
       }
       try {
         String canonical = IpAddress.parse(clientAddress).toString();
         return canonical.equals("127.0.0.5")
-            ? Verdict.granted(Long.MAX_VALUE, "alice")
-            : Verdict.none();
+            ? Answer.granted(Long.MAX_VALUE, "alice")
+            : Answer.none();
       } catch (IllegalArgumentException e) {
-        return Verdict.invalid(e.getMessage());
+        return Answer.invalid(e.getMessage());
       }
     }
 

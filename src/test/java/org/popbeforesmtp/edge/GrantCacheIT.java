@@ -113,9 +113,9 @@ class GrantCacheIT {
       producer.flush();
 
       try (GrantCache cache = cache(bootstrap, topic)) {
-        assertThat(cache.check("203.0.113.5").outcome())
+        assertThat(cache.check("203.0.113.5").status())
             .as("not started: not ready, no grant")
-            .isEqualTo(GrantLookup.Outcome.NOT_READY);
+            .isEqualTo(GrantLookup.Status.NOT_READY);
         cache.start();
         await().atMost(Duration.ofSeconds(30)).until(cache::isReady);
 
@@ -124,7 +124,7 @@ class GrantCacheIT {
         assertThat(cache.check("203.0.113.6").granted()).as("tombstoned").isFalse();
         assertThat(cache.check("2001:db8:1:2:ffff::77").granted()).as("prefix key").isTrue();
         assertThat(cache.check("2001:db8:1:3::1").granted()).isFalse();
-        assertThat(cache.check("unknown").outcome()).isEqualTo(GrantLookup.Outcome.INVALID);
+        assertThat(cache.check("unknown").status()).isEqualTo(GrantLookup.Status.INVALID);
         assertThat(cache.undecodable()).isEqualTo(1);
 
         now.set(expires.toEpochMilli() - 1);

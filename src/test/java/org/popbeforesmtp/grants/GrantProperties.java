@@ -202,7 +202,7 @@ class GrantProperties {
     String key;
     try {
       key = rules.validate(event, now);
-    } catch (InvalidLoginException e) {
+    } catch (InvalidEventException e) {
       assertThat(d.deadLetters.readRecordsToList()).as("dead-lettered: " + e).hasSize(1);
       return;
     }

@@ -152,7 +152,7 @@ class AllBrokersDownIT {
       while (System.currentTimeMillis() < expiresAt) {
         Thread.onSpinWait();
       }
-      GrantLookup.Verdict after = edge.cache().check("10.1.0.1");
+      GrantLookup.Answer after = edge.cache().check("10.1.0.1");
       long deniedLateMs = System.currentTimeMillis() - expiresAt;
       assertThat(after.granted()).as("at expiresAt, Kafka down").isFalse();
       assertThat(edge.cache().isReady()).isTrue();

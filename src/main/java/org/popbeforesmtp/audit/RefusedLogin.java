@@ -11,4 +11,5 @@ import org.popbeforesmtp.avro.LoginEvent;
  * @param detail the validation message for invalid events, else empty
  * @param arrival when it reached Kafka
  */
-public record Refused(String key, LoginEvent event, String reason, String detail, long arrival) {}
+public record RefusedLogin(
+    String key, LoginEvent event, String reason, String detail, long arrival) {}
