@@ -90,7 +90,10 @@ class AuditIT {
             }
           }
           await().atMost(Duration.ofSeconds(30)).until(() -> publisher.queued() == 0);
-          Thread.sleep(Math.max(0, burst + 25_000 - System.currentTimeMillis()));
+          // the next round after this one's grants have expired (TTL 20 s) and been tombstoned
+          await()
+              .atMost(Duration.ofSeconds(30))
+              .until(() -> System.currentTimeMillis() >= burst + 25_000);
         }
       }
       // the last round's grants have expired and their tombstones are out

@@ -1,14 +1,18 @@
 package org.popbeforesmtp.testing;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.core.ConditionTimeoutException;
 import org.popbeforesmtp.runtime.ConfigSnippets;
 
 /**
@@ -91,16 +95,26 @@ public final class Postfix implements AutoCloseable {
             .redirectOutput(base.resolve("postfix-master.out").toFile())
             .start();
     Postfix postfix = new Postfix(base, process, smtpPolicy, smtpSocketmap);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (!LoopbackPorts.listening(smtpPolicy) || !LoopbackPorts.listening(smtpSocketmap)) {
-      if (!process.isAlive() || System.nanoTime() > deadline) {
-        postfix.close();
-        throw new IllegalStateException(
-            "Postfix did not start: "
-                + Files.readString(base.resolve("postfix-master.out"))
-                + log(base));
-      }
-      Thread.sleep(100);
+    boolean up;
+    try {
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(100))
+          .until(
+              () ->
+                  !process.isAlive()
+                      || (LoopbackPorts.listening(smtpPolicy)
+                          && LoopbackPorts.listening(smtpSocketmap)));
+      up = process.isAlive();
+    } catch (ConditionTimeoutException e) {
+      up = false;
+    }
+    if (!up) {
+      postfix.close();
+      throw new IllegalStateException(
+          "Postfix did not start: "
+              + Files.readString(base.resolve("postfix-master.out"))
+              + log(base));
     }
     return postfix;
   }
