@@ -8,7 +8,6 @@ import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,7 +49,7 @@ import org.popbeforesmtp.grants.Refusal;
 import org.popbeforesmtp.grants.TopicUnavailableException;
 import org.popbeforesmtp.net.Listeners;
 import org.popbeforesmtp.query.GrantQueries;
-import org.popbeforesmtp.query.RevocationRequests;
+import org.popbeforesmtp.query.RevocationEndpoint;
 import org.popbeforesmtp.registry.AvroSerializer;
 import org.popbeforesmtp.registry.SchemaRegistryClient;
 import org.popbeforesmtp.text.Json;
@@ -98,6 +97,7 @@ public final class ProcessorApp implements AutoCloseable {
   private long kafkaLostSince;
   private long nextKafkaLog;
   private KafkaProducer<String, Revocation> revocationProducer;
+  private final RevocationEndpoint revocationEndpoint;
 
   private ProcessorApp(
       ProcessorConfig config,
@@ -112,6 +112,8 @@ public final class ProcessorApp implements AutoCloseable {
     this.registry = registry;
     this.metrics = metrics;
     this.self = self;
+    this.revocationEndpoint =
+        new RevocationEndpoint(config.adminToken(), Clock.systemUTC(), this::publishRevocation);
   }
 
   /** Provisions topics, binds the HTTP API and starts Kafka Streams (returns before RUNNING). */
@@ -352,59 +354,24 @@ public final class ProcessorApp implements AutoCloseable {
   }
 
   private void revoke(Context ctx) {
-    ctx.contentType("application/json");
-    RevocationRequests.Refusal refusal =
-        RevocationRequests.mediaTypeRefusal(ctx.header("Content-Type"));
-    if (refusal == null) {
-      refusal =
-          RevocationRequests.refusal(
-              ctx.req().getRemoteAddr(), ctx.header("Authorization"), config.adminToken());
+    RevocationEndpoint.Response r =
+        revocationEndpoint.handle(
+            ctx.header("Content-Type"),
+            ctx.req().getRemoteAddr(),
+            ctx.header("Authorization"),
+            ctx.body());
+    if (r.retryAfter() > 0) {
+      ctx.header("Retry-After", Integer.toString(r.retryAfter()));
     }
-    if (refusal != null) {
-      ctx.status(refusal.status())
-          .result(Json.error(refusal.error(), refusal.message()).toString());
-      return;
-    }
-    Revocation revocation;
-    try {
-      revocation = RevocationRequests.parse(ctx.body(), Instant.now());
-    } catch (IllegalArgumentException e) {
-      ctx.status(400).result(Json.error("invalid revocation", e.getMessage()).toString());
-      return;
-    }
-    try {
-      revocations()
-          .send(
-              new ProducerRecord<>(
-                  config.topics().revocations(), revocation.getTarget(), revocation))
-          .get(10, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      ctx.status(503).result(Json.error("unavailable", "interrupted").toString());
-      return;
-    } catch (ExecutionException | TimeoutException e) {
-      LOG.warn("revocation of {} not published", revocation.getTarget(), e);
-      ctx.header("Retry-After", "5");
-      ctx.status(503)
-          .result(Json.error("unavailable", "could not publish the revocation: " + e).toString());
-      return;
-    }
-    LOG.info(
-        "revocation published: {} {} by {} ({})",
-        revocation.getScope(),
-        revocation.getTarget(),
-        revocation.getIssuedBy(),
-        revocation.getReason());
-    ctx.status(202)
-        .result(
-            Json.mapper()
-                .createObjectNode()
-                .put("scope", revocation.getScope().name())
-                .put("target", revocation.getTarget())
-                .put("reason", revocation.getReason())
-                .put("issuedBy", revocation.getIssuedBy())
-                .put("revokedAt", Json.instant(revocation.getRevokedAt()))
-                .toString());
+    ctx.contentType("application/json").status(r.status()).result(r.body());
+  }
+
+  /** Publishes a revocation and waits for Kafka's acknowledgement (10 s at most). */
+  private void publishRevocation(Revocation revocation) throws Exception {
+    revocations()
+        .send(
+            new ProducerRecord<>(config.topics().revocations(), revocation.getTarget(), revocation))
+        .get(10, TimeUnit.SECONDS);
   }
 
   private synchronized KafkaProducer<String, Revocation> revocations() {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Clock;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
@@ -13,14 +14,95 @@ import org.popbeforesmtp.grants.GrantRules;
 import org.popbeforesmtp.grants.InvalidEventException;
 import org.popbeforesmtp.net.IpAddress;
 import org.popbeforesmtp.text.Json;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The body of {@code POST /v1/revocations}: {@code {"scope":"KEY"|"USER", "target":"...",
- * "reason":"...", "issuedBy":"...", "revokedAt":"<ISO-8601, default now>"}}. Key targets are
- * canonicalized; anything unclear is refused with a reason (never guessed).
+ * {@code POST /v1/revocations}, without HTTP: who may revoke, what the body says, publishing it,
+ * and the answer. The body is {@code {"scope":"KEY"|"USER", "target":"...", "reason":"...",
+ * "issuedBy":"...", "revokedAt":"<ISO-8601, default now>"}}; key targets are canonicalized;
+ * anything unclear is refused with a reason (never guessed).
  */
-public final class RevocationRequests {
-  private RevocationRequests() {}
+public final class RevocationEndpoint {
+  private static final Logger LOG = LoggerFactory.getLogger(RevocationEndpoint.class);
+
+  /** Where revocations go: {@code relay.revocations}, acknowledged (or an exception). */
+  public interface Publisher {
+    void publish(Revocation revocation) throws Exception;
+  }
+
+  /**
+   * An HTTP answer (JSON).
+   *
+   * @param retryAfter seconds for a Retry-After header, or 0 for none
+   */
+  public record Response(int status, String body, int retryAfter) {}
+
+  private final String adminToken;
+  private final Clock clock;
+  private final Publisher publisher;
+
+  /**
+   * @param adminToken the bearer token that allows revoking from anywhere, or null (loopback only)
+   */
+  public RevocationEndpoint(String adminToken, Clock clock, Publisher publisher) {
+    this.adminToken = adminToken;
+    this.clock = clock;
+    this.publisher = publisher;
+  }
+
+  /**
+   * Handles one request.
+   *
+   * @param contentType the Content-Type header, or null
+   * @param remote the client's address as the HTTP server saw it
+   * @param authorization the Authorization header, or null
+   */
+  public Response handle(String contentType, String remote, String authorization, String body) {
+    Refusal refusal = mediaTypeRefusal(contentType);
+    if (refusal == null) {
+      refusal = refusal(remote, authorization, adminToken);
+    }
+    if (refusal != null) {
+      return error(refusal.status(), refusal.error(), refusal.message(), 0);
+    }
+    Revocation revocation;
+    try {
+      revocation = parse(body, clock.instant());
+    } catch (IllegalArgumentException e) {
+      return error(400, "invalid revocation", e.getMessage(), 0);
+    }
+    try {
+      publisher.publish(revocation);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return error(503, "unavailable", "interrupted", 0);
+    } catch (Exception e) {
+      LOG.warn("revocation of {} not published: {}", revocation.getTarget(), e.toString());
+      return error(503, "unavailable", "could not publish the revocation: " + e, 5);
+    }
+    LOG.info(
+        "revocation published: {} {} by {} ({})",
+        revocation.getScope(),
+        revocation.getTarget(),
+        revocation.getIssuedBy(),
+        revocation.getReason());
+    return new Response(
+        202,
+        Json.mapper()
+            .createObjectNode()
+            .put("scope", revocation.getScope().name())
+            .put("target", revocation.getTarget())
+            .put("reason", revocation.getReason())
+            .put("issuedBy", revocation.getIssuedBy())
+            .put("revokedAt", Json.instant(revocation.getRevokedAt()))
+            .toString(),
+        0);
+  }
+
+  private static Response error(int status, String error, String detail, int retryAfter) {
+    return new Response(status, Json.error(error, detail).toString(), retryAfter);
+  }
 
   /**
    * @throws IllegalArgumentException naming what is wrong with the request
