@@ -18,6 +18,7 @@ import org.popbeforesmtp.audit.AuditOutput;
 import org.popbeforesmtp.audit.GrantInterval;
 import org.popbeforesmtp.audit.HistoryReader;
 import org.popbeforesmtp.audit.Verdict;
+import org.popbeforesmtp.config.ConfigSources;
 import org.popbeforesmtp.config.ProcessorConfig;
 import org.popbeforesmtp.grants.GrantRules;
 import org.popbeforesmtp.grants.InvalidEventException;
@@ -185,9 +186,7 @@ public final class AuditCommand implements Callable<Integer> {
                 + "); widen the range or drop --from/--to");
       }
       Audit.Question question = question(); // every argument checked before anything opens
-      Properties props = new Properties();
-      props.putAll(config.kafka());
-      props.put("bootstrap.servers", config.bootstrapServers());
+      Properties props = ConfigSources.clientProperties(config.bootstrapServers(), config.kafka());
       PrintWriter err = spec.commandLine().getErr();
       // a file is written next to its destination and moved there when the answer is complete:
       // a failed command leaves no partial file

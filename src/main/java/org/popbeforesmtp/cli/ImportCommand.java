@@ -3,12 +3,15 @@ package org.popbeforesmtp.cli;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import org.popbeforesmtp.config.ShipperConfig;
 import org.popbeforesmtp.ingest.LogFollower;
 import org.popbeforesmtp.ingest.LogShipper;
+import org.popbeforesmtp.ingest.LoginLogParser;
 import org.popbeforesmtp.ingest.LoginPublisher;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,30 +36,37 @@ public final class ImportCommand implements Callable<Integer> {
   @Parameters(arity = "1..*", description = "Log files to import.")
   List<Path> files;
 
-  @Mixin ProducerOptions producer;
+  @Mixin ShipperOptions shipper = new ShipperOptions();
 
-  @Mixin LogOptions log;
+  @Mixin LogOptions log = new LogOptions();
 
   @Option(
       names = "--state-dir",
-      defaultValue = ".pop-before-smtp-import",
-      description = "Checkpoints for resuming (default ${DEFAULT-VALUE}).")
-  Path stateDir;
+      description = "Checkpoints for resuming (default " + DEFAULT_STATE_DIR + ").")
+  String stateDir;
+
+  static final String DEFAULT_STATE_DIR = ".pop-before-smtp-import";
 
   @Override
   public Integer call() throws Exception {
+    Map<String, String> flags = new LinkedHashMap<>();
+    log.putInto(flags);
+    flags.put("state.dir", stateDir);
+    ShipperConfig config = shipper.config(ShipperConfig.DEFAULTS, flags);
+    Path checkpoints = config.stateDir() != null ? config.stateDir() : Path.of(DEFAULT_STATE_DIR);
+    LoginLogParser parser = LogOptions.parser(config.zone());
     PrintWriter err = spec.commandLine().getErr();
     long total = 0;
     try (LoginPublisher publisher =
-        producer.publisher(1, Duration.ofMinutes(1), LoginPublisher.RecordTime.EVENT)) {
+        TailCommand.publisher(config, LoginPublisher.RecordTime.EVENT)) {
       for (Path file : files) {
         if (!Files.isRegularFile(file)) {
           throw new IllegalArgumentException("'" + file + "' is not a readable file");
         }
         long size = Files.size(file);
-        LogFollower follower = LogOptions.follower(stateDir, file);
+        LogFollower follower = LogOptions.follower(checkpoints, file);
         try (LogShipper shipper =
-            new LogShipper(List.of(follower), log.parser(), publisher, log.serverId())) {
+            new LogShipper(List.of(follower), parser, publisher, config.serverId())) {
           ProgressBar progress =
               new ProgressBar(
                   err, file.getFileName().toString(), "bytes", ProgressBar.onTerminal());

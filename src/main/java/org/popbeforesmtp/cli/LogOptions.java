@@ -3,14 +3,13 @@ package org.popbeforesmtp.cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.DateTimeException;
 import java.time.ZoneId;
-import org.popbeforesmtp.config.Hosts;
+import java.util.Map;
 import org.popbeforesmtp.ingest.LogFollower;
 import org.popbeforesmtp.ingest.LoginLogParser;
 import picocli.CommandLine.Option;
 
-/** How {@code tail} and {@code import} read server logs. */
+/** How {@code tail} and {@code import} read server logs: whose they are, their time zone. */
 final class LogOptions {
   @Option(
       names = "--server-id",
@@ -24,20 +23,15 @@ final class LogOptions {
               + " zone).")
   String zone;
 
-  /** The server id given, or this host's name. */
-  String serverId() {
-    return serverId == null || serverId.isBlank() ? Hosts.localName() : serverId;
+  /** Puts the options given into {@code flags} under their setting names. */
+  void putInto(Map<String, String> flags) {
+    flags.put("server.id", serverId);
+    flags.put("zone", zone);
   }
 
-  LoginLogParser parser() {
-    ZoneId id;
-    try {
-      id = zone == null ? ZoneId.systemDefault() : ZoneId.of(zone);
-    } catch (DateTimeException e) {
-      throw new IllegalArgumentException(
-          "--zone '" + zone + "' is not a time zone: use e.g. UTC, Europe/Berlin or +02:00");
-    }
-    return new LoginLogParser(id, Clock.systemUTC());
+  /** The parser of log lines whose timestamps without an offset are in {@code zone}. */
+  static LoginLogParser parser(ZoneId zone) {
+    return new LoginLogParser(zone, Clock.systemUTC());
   }
 
   /**

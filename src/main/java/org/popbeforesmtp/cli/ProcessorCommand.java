@@ -105,8 +105,6 @@ public final class ProcessorCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     ProcessorConfig config = config();
     ProcessorApp app = ProcessorApp.start(config);
-    Thread hook = new Thread(app::close, "processor-shutdown");
-    Runtime.getRuntime().addShutdownHook(hook);
     LOG.info(
         "HTTP API on {}:{}; dashboard at http://{}:{}{}",
         config.httpHost(),
@@ -114,10 +112,15 @@ public final class ProcessorCommand implements Callable<Integer> {
         config.advertisedHost(),
         app.httpPort(),
         Dashboard.PATH);
-    int code = app.awaitTermination();
-    if (code != 0) {
-      app.close();
-    }
-    return code;
+    return Services.runUntilEnded(
+        app,
+        "processor",
+        () -> {
+          int code = app.awaitTermination();
+          if (code != 0) {
+            app.close(); // it failed: close what is left before the exit code goes out
+          }
+          return code;
+        });
   }
 }

@@ -3,6 +3,8 @@ package org.popbeforesmtp.cli;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -10,6 +12,7 @@ import org.popbeforesmtp.avro.LoginEvent;
 import org.popbeforesmtp.avro.LoginKind;
 import org.popbeforesmtp.avro.Outcome;
 import org.popbeforesmtp.avro.Protocol;
+import org.popbeforesmtp.config.ShipperConfig;
 import org.popbeforesmtp.grants.GrantPolicy;
 import org.popbeforesmtp.ingest.LoginPublisher;
 import org.popbeforesmtp.net.IpAddress;
@@ -29,7 +32,7 @@ import picocli.CommandLine.Spec;
 public final class PublishCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Mixin ProducerOptions producer;
+  @Mixin ShipperOptions shipper = new ShipperOptions();
 
   @Option(names = "--user", required = true, description = "Username.")
   String user;
@@ -55,12 +58,14 @@ public final class PublishCommand implements Callable<Integer> {
       description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
   Outcome outcome;
 
+  static final String DEFAULT_SERVER_ID = "cli";
+
   @Option(
       names = {"--server-id", "--server"},
-      defaultValue = "cli",
       description =
-          "Id of the server the login happened on, as tail and import call it (default"
-              + " ${DEFAULT-VALUE}; --server is the older name).")
+          "Id of the server the login happened on, as tail and import call it (default "
+              + DEFAULT_SERVER_ID
+              + "; --server is the older name).")
   String server;
 
   @Option(
@@ -75,6 +80,9 @@ public final class PublishCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     IpAddress.parse(ip);
+    Map<String, String> flags = new LinkedHashMap<>();
+    flags.put("server.id", server);
+    ShipperConfig config = shipper.config(ShipperConfig.defaults(DEFAULT_SERVER_ID), flags);
     Instant now = Instant.now();
     Instant time = Instants.parse("--at", at, now);
     Duration skew = GrantPolicy.defaults().maxFutureSkew();
@@ -100,12 +108,18 @@ public final class PublishCommand implements Callable<Integer> {
             .setProtocol(protocol)
             .setKind(kind)
             .setOutcome(outcome)
-            .setServerId(server)
+            .setServerId(config.serverId())
             .setSource("cli")
             .setSessionId(null)
             .build();
     try (LoginPublisher publisher =
-        producer.publisher(1, Duration.ofSeconds(30), LoginPublisher.RecordTime.ARRIVAL)) {
+        new LoginPublisher(
+            config.clientProperties(),
+            config.loginsTopic(),
+            config.registry().newClient(),
+            1,
+            Duration.ofSeconds(30),
+            LoginPublisher.RecordTime.ARRIVAL)) {
       RecordMetadata m = publisher.publish(event);
       spec.commandLine()
           .getOut()

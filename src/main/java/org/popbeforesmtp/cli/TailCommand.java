@@ -7,16 +7,16 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
+import org.popbeforesmtp.config.ShipperConfig;
 import org.popbeforesmtp.grants.TopicUnavailableException;
 import org.popbeforesmtp.ingest.LogFollower;
 import org.popbeforesmtp.ingest.LogShipper;
 import org.popbeforesmtp.ingest.LoginLogParser;
 import org.popbeforesmtp.ingest.LoginPublisher;
-import org.popbeforesmtp.text.Durations;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -42,28 +42,38 @@ public final class TailCommand implements Callable<Integer> {
       description = "Log files to follow, or - for lines on stdin (e.g. from syslog).")
   List<Path> files;
 
-  @Mixin ProducerOptions producer;
+  @Mixin ShipperOptions shipper = new ShipperOptions();
 
-  @Mixin LogOptions log;
+  @Mixin LogOptions log = new LogOptions();
 
   @Option(
       names = "--state-dir",
       description =
           "Checkpoints (default /var/lib/pop-before-smtp/tail for root or where writable, else"
               + " ~/.local/state/pop-before-smtp/tail).")
-  Path stateDir;
+  String stateDir;
 
   @Option(
       names = "--poll-interval",
-      defaultValue = "200ms",
-      description = "Default: ${DEFAULT-VALUE}.")
+      description = "How often to look for new lines (default 200ms).")
   String pollInterval;
+
+  /** The settings: defaults, --config file, PBS_* environment, then these flags. */
+  ShipperConfig config() {
+    Map<String, String> flags = new LinkedHashMap<>();
+    log.putInto(flags);
+    flags.put("state.dir", stateDir);
+    flags.put("poll.interval", pollInterval);
+    return shipper.config(ShipperConfig.DEFAULTS, flags);
+  }
 
   @Override
   public Integer call() throws Exception {
-    Duration interval = Durations.parse("--poll-interval", pollInterval);
-    LoginLogParser parser = log.parser();
-    Path checkpoints = stateDir != null ? stateDir : LogOptions.defaultStateDir("tail");
+    ShipperConfig config = config();
+    Duration interval = config.pollInterval();
+    LoginLogParser parser = LogOptions.parser(config.zone());
+    Path checkpoints =
+        config.stateDir() != null ? config.stateDir() : LogOptions.defaultStateDir("tail");
     List<LogFollower> followers = new ArrayList<>();
     boolean stdin = false;
     for (Path file : files) {
@@ -75,41 +85,27 @@ public final class TailCommand implements Callable<Integer> {
     }
     LOG.info(
         "tail agent for server {}: {} to {} (checkpoints in {}); counters every minute",
-        log.serverId(),
+        config.serverId(),
         stdin ? "stdin" : followers.stream().map(LogFollower::path).toList(),
-        producer.topic,
+        config.loginsTopic(),
         checkpoints);
     // SIGTERM/Ctrl-C: stop the loop, then let it close the publisher (flushing what Kafka has not
-    // acknowledged yet) before the JVM goes, rather than interrupting that close
-    Thread main = Thread.currentThread();
-    CountDownLatch closed = new CountDownLatch(1);
-    if (!stdin) {
-      Runtime.getRuntime()
-          .addShutdownHook(
-              new Thread(
-                  () -> {
-                    main.interrupt();
-                    try {
-                      closed.await(15, TimeUnit.SECONDS);
-                    } catch (InterruptedException e) {
-                      Thread.currentThread().interrupt();
-                    }
-                  },
-                  "tail-shutdown"));
-    }
-    try {
-      return follow(followers, parser, stdin, interval);
-    } finally {
-      closed.countDown();
-    }
+    // acknowledged yet) before the JVM goes, rather than interrupting that close; a read of stdin
+    // cannot be interrupted, and is not waited for
+    boolean fromStdin = stdin;
+    return Services.runUntilStopped(
+        "tail", () -> follow(config, followers, parser, fromStdin, interval), !stdin);
   }
 
   private int follow(
-      List<LogFollower> followers, LoginLogParser parser, boolean stdin, Duration interval)
+      ShipperConfig config,
+      List<LogFollower> followers,
+      LoginLogParser parser,
+      boolean stdin,
+      Duration interval)
       throws Exception {
-    try (LoginPublisher publisher =
-            producer.publisher(1, Duration.ofMinutes(1), LoginPublisher.RecordTime.ARRIVAL);
-        LogShipper shipper = new LogShipper(followers, parser, publisher, log.serverId())) {
+    try (LoginPublisher publisher = publisher(config, LoginPublisher.RecordTime.ARRIVAL);
+        LogShipper shipper = new LogShipper(followers, parser, publisher, config.serverId())) {
       if (stdin) {
         if (!followers.isEmpty()) {
           throw new IllegalArgumentException("read either stdin (-) or files, not both");
@@ -174,6 +170,17 @@ public final class TailCommand implements Callable<Integer> {
       shipper.shipStream(batch, streamId, lineNumber);
     }
     LOG.info("stdin closed: {} lines, {} logins published", shipper.lines(), shipper.logins());
+  }
+
+  /** A publisher of one event at a time that waits up to a minute for Kafka. */
+  static LoginPublisher publisher(ShipperConfig config, LoginPublisher.RecordTime recordTime) {
+    return new LoginPublisher(
+        config.clientProperties(),
+        config.loginsTopic(),
+        config.registry().newClient(),
+        1,
+        Duration.ofMinutes(1),
+        recordTime);
   }
 
   private static String counts(LogShipper shipper) {

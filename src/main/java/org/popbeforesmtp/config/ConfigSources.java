@@ -95,6 +95,17 @@ public record ConfigSources(Map<String, String> settings, Map<String, String> ka
     return new ConfigSources(Map.copyOf(settings), Map.copyOf(kafka));
   }
 
+  /**
+   * A Kafka client's properties: the pass-through settings and the brokers (every client of the
+   * program is configured here).
+   */
+  public static Properties clientProperties(String bootstrapServers, Map<String, String> kafka) {
+    Properties props = new Properties();
+    props.putAll(kafka);
+    props.put("bootstrap.servers", bootstrapServers);
+    return props;
+  }
+
   /** The environment variable of a setting: {@code http.port} → {@code PBS_HTTP_PORT}. */
   public static String envName(String setting) {
     return ENV_PREFIX + setting.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');

@@ -7,7 +7,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Properties;
-import org.apache.kafka.clients.CommonClientConfigs;
+import org.popbeforesmtp.config.ConfigSources;
 import org.popbeforesmtp.config.EdgeConfig;
 import org.popbeforesmtp.edge.EdgeLookups;
 import org.popbeforesmtp.edge.EdgeServers;
@@ -50,9 +50,7 @@ public final class EdgeApp implements AutoCloseable {
   /** Starts the cache and binds the servers (they answer "no grant" until the cache is ready). */
   public static EdgeApp start(EdgeConfig config) throws InterruptedException {
     SchemaRegistryClient registry = config.registry().newClient();
-    Properties props = new Properties();
-    props.putAll(config.kafka());
-    props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    Properties props = ConfigSources.clientProperties(config.bootstrapServers(), config.kafka());
     GrantCache cache =
         new GrantCache(
                 props,

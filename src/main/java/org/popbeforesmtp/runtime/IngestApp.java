@@ -15,7 +15,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.CommonClientConfigs;
+import org.popbeforesmtp.config.ConfigSources;
 import org.popbeforesmtp.config.IngestConfig;
 import org.popbeforesmtp.ingest.DovecotPolicyEndpoint;
 import org.popbeforesmtp.ingest.LoginPublisher;
@@ -60,9 +60,7 @@ public final class IngestApp implements AutoCloseable {
 
   public static IngestApp start(IngestConfig config) throws InterruptedException {
     SchemaRegistryClient registry = config.registry().newClient();
-    Properties props = new Properties();
-    props.putAll(config.kafka());
-    props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    Properties props = ConfigSources.clientProperties(config.bootstrapServers(), config.kafka());
     LoginPublisher publisher =
         new LoginPublisher(
             props, config.loginsTopic(), registry, config.queueCapacity(), config.maxUnavailable());

@@ -22,7 +22,11 @@ class ReadmeReferenceTest {
         readme.substring(
             readme.indexOf("## Configuration reference"),
             readme.indexOf("\n## ", readme.indexOf("## Configuration reference") + 1));
-    Stream.of(ProcessorConfig.SETTINGS, EdgeConfig.SETTINGS, IngestConfig.SETTINGS)
+    Stream.of(
+            ProcessorConfig.SETTINGS,
+            EdgeConfig.SETTINGS,
+            IngestConfig.SETTINGS,
+            ShipperConfig.SETTINGS)
         .flatMap(Set::stream)
         .forEach(
             name ->
