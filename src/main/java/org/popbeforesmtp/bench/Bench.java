@@ -111,13 +111,12 @@ public final class Bench implements AutoCloseable {
       out.println();
       out.println(machine().toString());
       out.flush();
-      Scenarios scenarios = new Scenarios(bench);
       for (String name : settings.scenarios()) {
         long t = System.nanoTime();
         out.println();
         out.println("running " + name + "...");
         out.flush();
-        Result r = scenarios.run(name);
+        Result r = Scenario.of(name, bench).run();
         r.json.set("machine", machine());
         r.json.put("brokers", settings.brokers());
         r.json.put("quick", settings.quick());
