@@ -2,24 +2,16 @@ package org.popbeforesmtp.runtime;
 
 import io.javalin.Javalin;
 import io.javalin.http.Context;
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -28,7 +20,6 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.CloseOptions;
@@ -45,7 +36,6 @@ import org.popbeforesmtp.config.StreamsSettings;
 import org.popbeforesmtp.grants.GrantRules;
 import org.popbeforesmtp.grants.GrantSerdes;
 import org.popbeforesmtp.grants.GrantTopology;
-import org.popbeforesmtp.grants.Refusal;
 import org.popbeforesmtp.grants.TopicUnavailableException;
 import org.popbeforesmtp.net.Listeners;
 import org.popbeforesmtp.query.GrantQueries;
@@ -64,13 +54,6 @@ import org.slf4j.LoggerFactory;
 public final class ProcessorApp implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ProcessorApp.class);
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
-  private static final List<String> GRANT_OPERATIONS =
-      List.of(
-          "grants-started",
-          "grants-extended",
-          "grants-expired",
-          "grants-revoked",
-          "grants-ended-shared-address");
 
   private final ProcessorConfig config;
   private final KafkaStreams streams;
@@ -84,18 +67,8 @@ public final class ProcessorApp implements AutoCloseable {
   private final Set<TopicPartition> restoring = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean announced = new AtomicBoolean();
   private final AtomicLong restoredRecords = new AtomicLong();
-  private final ScheduledExecutorService watcher =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "kafka-watch");
-            t.setDaemon(true);
-            return t;
-          });
-  private Admin watchAdmin;
-  private volatile boolean kafkaLost;
+  private final KafkaWatch kafka;
   private final ThreadRecovery recovery = new ThreadRecovery(System::nanoTime);
-  private long kafkaLostSince;
-  private long nextKafkaLog;
   private KafkaProducer<String, Revocation> revocationProducer;
   private final RevocationEndpoint revocationEndpoint;
 
@@ -112,6 +85,7 @@ public final class ProcessorApp implements AutoCloseable {
     this.registry = registry;
     this.metrics = metrics;
     this.self = self;
+    this.kafka = new KafkaWatch(clientProps(config), config.bootstrapServers());
     this.revocationEndpoint =
         new RevocationEndpoint(config.adminToken(), Clock.systemUTC(), this::publishRevocation);
   }
@@ -227,7 +201,7 @@ public final class ProcessorApp implements AutoCloseable {
             fail(new IllegalStateException("Kafka Streams entered the ERROR state"));
           }
         });
-    watcher.scheduleWithFixedDelay(this::watchKafka, 15, 15, TimeUnit.SECONDS);
+    kafka.start();
     // RUNNING comes before the tasks' stores are restored (Streams restores in the background):
     // until they are, a task answers nothing and processes nothing, so this instance is not ready
     streams.setGlobalStateRestoreListener(
@@ -254,44 +228,7 @@ public final class ProcessorApp implements AutoCloseable {
             announceReady(started);
           }
         });
-    new KafkaStreamsMetrics(streams).bindTo(metrics);
-    // the rules' per-task sensors, summed over this instance's tasks at scrape time
-    for (String operation : GRANT_OPERATIONS) {
-      FunctionCounter.builder(
-              "pop_before_smtp_" + operation.replace('-', '_'),
-              streams,
-              s -> sumStreamsMetric(s, operation + "-total"))
-          .register(metrics);
-    }
-    for (Refusal refusal : Refusal.values()) {
-      FunctionCounter.builder(
-              "pop_before_smtp_logins_refused",
-              streams,
-              s -> sumStreamsMetric(s, "logins-refused-" + refusal.metricName() + "-total"))
-          .tag("reason", refusal.metricName())
-          .register(metrics);
-    }
-    FunctionCounter.builder(
-            "pop_before_smtp_dead_letters",
-            streams,
-            s -> sumStreamsMetric(s, "dropped-records-total"))
-        .description("records written to the dead-letter topic (dropped from processing)")
-        .register(metrics);
-    Gauge.builder(
-            "pop_before_smtp_expiry_lag_max_ms",
-            streams,
-            s -> maxStreamsMetric(s, "expiry-lag-max"))
-        .description("longest delay between a grant's expiresAt and its tombstone (recent window)")
-        .register(metrics);
-    Gauge.builder("pop_before_smtp_kafka_reachable", this, a -> a.kafkaLost ? 0 : 1)
-        .description("0 while the last cluster description (every 15 s) failed")
-        .register(metrics);
-    Gauge.builder("pop_before_smtp_grants_live", this, ProcessorApp::liveGrants)
-        .description("grants currently published by this instance's active tasks")
-        .register(metrics);
-    FunctionCounter.builder("pop_before_smtp_logins_read", this, ProcessorApp::loginsRead)
-        .description("records this instance read from " + config.topics().logins())
-        .register(metrics);
+    ProcessorMetrics.bind(streams, metrics, config.topics().logins(), kafka::reachable);
 
     GrantRules rules = new GrantRules(config.policy());
     GrantQueries queries =
@@ -309,7 +246,7 @@ public final class ProcessorApp implements AutoCloseable {
         http,
         () -> {
           Map<String, Double> stats = Dashboard.stats(metrics);
-          stats.put("consumer_lag_max", maxStreamsMetric(streams, "records-lag-max"));
+          stats.put("consumer_lag_max", ProcessorMetrics.max(streams, "records-lag-max"));
           stats.put("ready", isReady() ? 1.0 : 0.0);
           return stats;
         },
@@ -398,84 +335,6 @@ public final class ProcessorApp implements AutoCloseable {
         .result(Json.mapper().createObjectNode().put("status", ok ? "UP" : "DOWN").toString());
   }
 
-  private static double sumStreamsMetric(KafkaStreams streams, String name) {
-    double sum = 0;
-    for (var e : streams.metrics().entrySet()) {
-      if (e.getKey().name().equals(name) && e.getValue().metricValue() instanceof Number n) {
-        sum += n.doubleValue();
-      }
-    }
-    return sum;
-  }
-
-  private static double maxStreamsMetric(KafkaStreams streams, String name) {
-    double max = 0;
-    for (var e : streams.metrics().entrySet()) {
-      if (e.getKey().name().equals(name)
-          && e.getValue().metricValue() instanceof Number n
-          && !Double.isNaN(n.doubleValue())) {
-        max = Math.max(max, n.doubleValue());
-      }
-    }
-    return max;
-  }
-
-  /**
-   * Says plainly when this instance cannot reach Kafka (the clients' own connection warnings are
-   * off by default): a cluster description every 15 s, a line when it first fails and once a minute
-   * while it does, and one when Kafka answers again; {@code pop_before_smtp_kafka_reachable}
-   * follows it. Published grants stay with the edges meanwhile; new logins wait in Kafka.
-   */
-  private void watchKafka() {
-    try {
-      if (watchAdmin == null) {
-        watchAdmin = Admin.create(clientProps(config));
-      }
-      watchAdmin.describeCluster().nodes().get(5, TimeUnit.SECONDS);
-      if (kafkaLost) {
-        LOG.info("Kafka at {} answers again", config.bootstrapServers());
-      }
-      kafkaLost = false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (ExecutionException | TimeoutException | RuntimeException e) {
-      long now = System.nanoTime();
-      if (!kafkaLost) {
-        kafkaLost = true;
-        kafkaLostSince = now;
-        nextKafkaLog = now;
-      }
-      if (now >= nextKafkaLog) {
-        LOG.warn(
-            "cannot reach Kafka at {} (for {} s): edges keep answering from the grants they hold;"
-                + " logins wait in Kafka",
-            config.bootstrapServers(),
-            TimeUnit.NANOSECONDS.toSeconds(now - kafkaLostSince));
-        nextKafkaLog = now + TimeUnit.MINUTES.toNanos(1);
-      }
-    }
-  }
-
-  private double liveGrants() {
-    return sumStreamsMetric(streams, "grants-live");
-  }
-
-  /** Records this instance's tasks read from the logins topic (Streams' per-task topic metric). */
-  private double loginsRead() {
-    String topic = config.topics().logins();
-    double sum = 0;
-    for (var e : streams.metrics().entrySet()) {
-      MetricName m = e.getKey();
-      if (m.name().equals("records-consumed-total")
-          && m.group().equals("stream-topic-metrics")
-          && topic.equals(m.tags().get("topic"))
-          && e.getValue().metricValue() instanceof Number n) {
-        sum += n.doubleValue();
-      }
-    }
-    return sum;
-  }
-
   /** Times a stream thread was replaced because the schema registry did not answer. */
   public long registryWaits() {
     return recovery.registryWaits();
@@ -528,10 +387,7 @@ public final class ProcessorApp implements AutoCloseable {
         revocationProducer.close(Duration.ofSeconds(5));
       }
     }
-    watcher.shutdownNow();
-    if (watchAdmin != null) {
-      watchAdmin.close(Duration.ZERO);
-    }
+    kafka.close();
     metrics.close();
     registry.close();
     terminated.countDown();
