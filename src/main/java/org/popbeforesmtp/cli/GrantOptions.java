@@ -1,6 +1,7 @@
 package org.popbeforesmtp.cli;
 
 import java.util.Map;
+import org.popbeforesmtp.grants.GrantPolicy;
 import picocli.CommandLine.Option;
 
 /**
@@ -8,12 +9,17 @@ import picocli.CommandLine.Option;
  * options fall back to the config file, the environment, then the built-in defaults.
  */
 final class GrantOptions {
-  @Option(names = "--ttl", description = "How long a login grants relay (default 30m).")
+  @Option(
+      names = "--ttl",
+      description = "How long a login grants relay (default " + GrantPolicy.DEFAULT_TTL + ").")
   String ttl;
 
   @Option(
       names = "--max-future-skew",
-      description = "Events dated further ahead go to the DLQ (default 2m).")
+      description =
+          "Events dated further ahead go to the DLQ (default "
+              + GrantPolicy.DEFAULT_MAX_FUTURE_SKEW
+              + ").")
   String maxFutureSkew;
 
   @Option(

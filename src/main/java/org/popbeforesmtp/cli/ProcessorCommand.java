@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.popbeforesmtp.config.ProcessorConfig;
+import org.popbeforesmtp.grants.GrantPolicy;
 import org.popbeforesmtp.runtime.Dashboard;
 import org.popbeforesmtp.runtime.ProcessorApp;
 import org.slf4j.Logger;
@@ -46,7 +47,10 @@ public final class ProcessorCommand implements Callable<Integer> {
 
   @Option(
       names = "--expiry-scan-interval",
-      description = "How often expired grants are tombstoned (default 1s).")
+      description =
+          "How often expired grants are tombstoned (default "
+              + GrantPolicy.DEFAULT_EXPIRY_SCAN_INTERVAL
+              + ").")
   String expiryScanInterval;
 
   @Mixin TopicOptions topics = new TopicOptions();

@@ -65,10 +65,10 @@ public record ProcessorConfig(
     d.put("schema.registry.url", "");
     d.put("application.id", "pop-before-smtp-processor");
     d.put("state.dir", System.getProperty("java.io.tmpdir") + "/pop-before-smtp-state");
-    d.put("ttl", "30m");
-    d.put("max.future.skew", "2m");
-    d.put("grace", "1m");
-    d.put("expiry.scan.interval", "1s");
+    d.put("ttl", GrantPolicy.DEFAULT_TTL);
+    d.put("max.future.skew", GrantPolicy.DEFAULT_MAX_FUTURE_SKEW);
+    d.put("grace", GrantPolicy.DEFAULT_GRACE);
+    d.put("expiry.scan.interval", GrantPolicy.DEFAULT_EXPIRY_SCAN_INTERVAL);
     d.put("ipv4.prefix.length", "32");
     d.put("ipv6.prefix.length", "128");
     d.put("never.grant", "");

@@ -3,6 +3,7 @@ package org.popbeforesmtp.grants;
 import java.time.Duration;
 import org.popbeforesmtp.net.CidrSet;
 import org.popbeforesmtp.net.GrantKeys;
+import org.popbeforesmtp.text.Durations;
 
 /**
  * The rules' settings (DESIGN section 4).
@@ -41,13 +42,23 @@ public record GrantPolicy(
     }
   }
 
+  /**
+   * The rules' default durations as operators write them: the one place they are stated (the
+   * processor's settings, the flags' help and {@link #defaults()} read them from here).
+   */
+  public static final String DEFAULT_TTL = "30m";
+
+  public static final String DEFAULT_MAX_FUTURE_SKEW = "2m";
+  public static final String DEFAULT_GRACE = "1m";
+  public static final String DEFAULT_EXPIRY_SCAN_INTERVAL = "1s";
+
   /** TTL 30 min, skew 2 min, grace 1 min, scan every second, per-address keys, no cap. */
   public static GrantPolicy defaults() {
     return new GrantPolicy(
-        Duration.ofMinutes(30),
-        Duration.ofMinutes(2),
-        Duration.ofMinutes(1),
-        Duration.ofSeconds(1),
+        Durations.parse("ttl", DEFAULT_TTL),
+        Durations.parse("max.future.skew", DEFAULT_MAX_FUTURE_SKEW),
+        Durations.parse("grace", DEFAULT_GRACE),
+        Durations.parse("expiry.scan.interval", DEFAULT_EXPIRY_SCAN_INTERVAL),
         GrantKeys.PER_ADDRESS,
         CidrSet.empty(),
         0);
