@@ -4,15 +4,14 @@ import io.javalin.Javalin;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.Map;
 import java.util.Properties;
 import org.popbeforesmtp.config.ConfigSources;
 import org.popbeforesmtp.config.EdgeConfig;
+import org.popbeforesmtp.edge.CheckEndpoint;
 import org.popbeforesmtp.edge.EdgeLookups;
 import org.popbeforesmtp.edge.EdgeServers;
 import org.popbeforesmtp.edge.GrantCache;
-import org.popbeforesmtp.edge.GrantLookup;
 import org.popbeforesmtp.net.Listeners;
 import org.popbeforesmtp.registry.SchemaRegistryClient;
 import org.popbeforesmtp.text.Json;
@@ -99,19 +98,9 @@ public final class EdgeApp implements AutoCloseable {
     http.get(
         "/v1/check/{ip}",
         ctx -> {
-          GrantLookup.Answer v = httpMeters.verdict(ctx.pathParam("ip"));
-          var body =
-              Json.mapper()
-                  .createObjectNode()
-                  .put("ip", ctx.pathParam("ip"))
-                  .put("verdict", v.status().name())
-                  .put("relay", v.granted())
-                  .put("detail", v.detail());
-          if (v.granted()) {
-            body.put("expiresAt", Json.instant(Instant.ofEpochMilli(v.expiresAt())));
-          }
-          int status = v.status() == GrantLookup.Status.INVALID ? 400 : 200;
-          ctx.contentType("application/json").status(status).result(body.toString());
+          CheckEndpoint.Response r =
+              CheckEndpoint.answer(ctx.pathParam("ip"), httpMeters.verdict(ctx.pathParam("ip")));
+          ctx.contentType("application/json").status(r.status()).result(r.body());
         });
     http.get("/health/live", ctx -> ctx.json(Map.of("status", "UP")));
     http.get(
