@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.popbeforesmtp.edge.EdgeProtocol;
+import org.popbeforesmtp.grants.Topics;
 import org.popbeforesmtp.registry.SerdeConfig;
 import org.popbeforesmtp.text.Durations;
 
@@ -57,7 +58,7 @@ public record EdgeConfig(
     Map<String, String> d = new LinkedHashMap<>();
     d.put("bootstrap.servers", "");
     d.put("schema.registry.url", "");
-    d.put("topic.grants", "relay.grants");
+    d.put("topic.grants", Topics.defaults().grants());
     d.put("bind", "127.0.0.1");
     d.put("http.port", "8082");
     d.put(

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import org.popbeforesmtp.grants.Topics;
 import org.popbeforesmtp.net.CidrSet;
 import org.popbeforesmtp.registry.SerdeConfig;
 import org.popbeforesmtp.text.Durations;
@@ -60,7 +61,7 @@ public record IngestConfig(
     Map<String, String> d = new LinkedHashMap<>();
     d.put("bootstrap.servers", "");
     d.put("schema.registry.url", "");
-    d.put("topic.logins", "mail.logins");
+    d.put("topic.logins", Topics.defaults().logins());
     d.put("bind", "127.0.0.1");
     d.put("http.port", "8081");
     d.put("allowed.networks", "");

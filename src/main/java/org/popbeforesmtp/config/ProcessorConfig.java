@@ -80,10 +80,11 @@ public record ProcessorConfig(
     d.put("advertised.host", "");
     d.put("instance.id", "");
     d.put("admin.token", "");
-    d.put("topic.logins", "mail.logins");
-    d.put("topic.grants", "relay.grants");
-    d.put("topic.revocations", "relay.revocations");
-    d.put("topic.dead.letters", "mail.logins.dlq");
+    Topics topics = Topics.defaults();
+    d.put("topic.logins", topics.logins());
+    d.put("topic.grants", topics.grants());
+    d.put("topic.revocations", topics.revocations());
+    d.put("topic.dead.letters", topics.deadLetters());
     return Map.copyOf(d);
   }
 

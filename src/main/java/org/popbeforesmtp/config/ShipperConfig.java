@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import org.popbeforesmtp.grants.Topics;
 import org.popbeforesmtp.registry.SerdeConfig;
 import org.popbeforesmtp.text.Durations;
 
@@ -44,7 +45,7 @@ public record ShipperConfig(
     Map<String, String> d = new LinkedHashMap<>();
     d.put("bootstrap.servers", "");
     d.put("schema.registry.url", "");
-    d.put("topic.logins", "mail.logins");
+    d.put("topic.logins", Topics.defaults().logins());
     d.put("server.id", Hosts.localName());
     d.put("zone", ZoneId.systemDefault().getId());
     d.put("state.dir", "");

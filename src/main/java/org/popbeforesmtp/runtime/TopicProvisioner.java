@@ -139,13 +139,15 @@ public final class TopicProvisioner {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while provisioning topics", e);
     } catch (ExecutionException | TimeoutException e) {
-      throw new IllegalStateException(
-          "cannot list, create or describe topics "
-              + wanted.keySet()
-              + ": "
-              + (e.getCause() == null ? e : e.getCause()),
-          e);
+      throw cannot("list, create or describe", wanted.keySet(), e);
     }
+  }
+
+  /** What the admin client could not do with {@code topics}, and its cause. */
+  private static IllegalStateException cannot(String what, Set<String> topics, Exception e) {
+    return new IllegalStateException(
+        "cannot " + what + " topics " + topics + ": " + (e.getCause() == null ? e : e.getCause()),
+        e);
   }
 
   /**
@@ -194,12 +196,7 @@ public final class TopicProvisioner {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while checking topics", e);
     } catch (ExecutionException | TimeoutException e) {
-      throw new IllegalStateException(
-          "cannot list or describe topics "
-              + wanted.keySet()
-              + ": "
-              + (e.getCause() == null ? e : e.getCause()),
-          e);
+      throw cannot("list or describe", wanted.keySet(), e);
     }
   }
 
