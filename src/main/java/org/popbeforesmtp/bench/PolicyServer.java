@@ -82,7 +82,7 @@ final class PolicyServer extends Scenario {
     e.put("bootstrap.servers", bench.kafka.bootstrapServers());
     e.put("schema.registry.url", bench.registryUrl);
     e.put("topic.grants", topics.grants());
-    EdgeProtocol.all().forEach(p -> e.put(p.port().key(), "0"));
+    EdgeProtocol.all().forEach(p -> e.put(p.port().name(), "0"));
     e.put("http.port", "0");
     return EdgeApp.start(
         EdgeConfig.from(ConfigSources.of(EdgeConfig.SETTINGS, EdgeConfig.DEFAULTS, e, Map.of())));

@@ -25,6 +25,7 @@ import org.popbeforesmtp.grants.InvalidEventException;
 import org.popbeforesmtp.text.Instants;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.IModelTransformer;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -68,8 +69,6 @@ public final class AuditCommand implements Callable<Integer> {
   static final class Options {
     @Mixin ClusterOptions cluster = new ClusterOptions();
 
-    @Mixin GrantOptions grant = new GrantOptions();
-
     @Option(
         names = "--format",
         defaultValue = "table",
@@ -98,17 +97,31 @@ public final class AuditCommand implements Callable<Integer> {
       return threads == 0 ? Audit.defaultThreads() : threads;
     }
 
-    ProcessorConfig config(Map<String, String> env) {
-      Map<String, String> flags = new LinkedHashMap<>();
-      grant.putInto(flags);
+    ProcessorConfig config(Map<String, String> env, Map<String, String> flags) {
       return ProcessorConfig.from(
           cluster.load(ProcessorConfig.SETTINGS, ProcessorConfig.DEFAULTS, env, flags));
     }
   }
 
+  /** The flags of each question: where Kafka is and the grant rules. */
+  static final class Flags implements IModelTransformer {
+    @Override
+    public CommandSpec transform(CommandSpec spec) {
+      return SettingFlags.add(
+          spec, ConfigSources.concat(ConfigSources.CLUSTER, ProcessorConfig.RULES), false);
+    }
+  }
+
   /** Replays one question and writes its answer. */
-  abstract static class Question implements Callable<Integer> {
+  abstract static class Question implements Callable<Integer>, SettingFlags.Target {
     @Spec CommandSpec spec;
+
+    private final Map<String, String> flags = new LinkedHashMap<>();
+
+    @Override
+    public Map<String, String> flags() {
+      return flags;
+    }
 
     @Mixin Options options = new Options();
 
@@ -156,7 +169,7 @@ public final class AuditCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
       Instant now = Instant.now();
-      ProcessorConfig config = options.config(env);
+      ProcessorConfig config = options.config(env, flags);
       Instant at = notInFuture("--at", at(now), now);
       Instant fromInstant =
           notInFuture("--from", from == null ? null : Instants.parse("--from", from, now), now);
@@ -262,6 +275,7 @@ public final class AuditCommand implements Callable<Integer> {
 
   /** {@code audit ip}. */
   @Command(
+      modelTransformer = AuditCommand.Flags.class,
       name = "ip",
       mixinStandardHelpOptions = true,
       description = {
@@ -301,6 +315,7 @@ public final class AuditCommand implements Callable<Integer> {
 
   /** {@code audit user}. */
   @Command(
+      modelTransformer = AuditCommand.Flags.class,
       name = "user",
       mixinStandardHelpOptions = true,
       description = {"Every key a user's logins granted in a range, as intervals.", ""})
@@ -316,6 +331,7 @@ public final class AuditCommand implements Callable<Integer> {
 
   /** {@code audit export}. */
   @Command(
+      modelTransformer = AuditCommand.Flags.class,
       name = "export",
       mixinStandardHelpOptions = true,
       description = {

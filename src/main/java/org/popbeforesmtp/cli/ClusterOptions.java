@@ -8,21 +8,13 @@ import org.popbeforesmtp.config.ConfigSources;
 import picocli.CommandLine.Option;
 
 /**
- * Where the long-running commands and {@code audit} find Kafka and the registry, and their settings
- * file: {@code --config}, {@code --bootstrap-servers}, {@code --schema-registry-url}, {@code
- * --kafka}.
+ * The settings file and the Kafka pass-through of every command that talks to Kafka: {@code
+ * --config} and {@code --kafka} (the settings' own flags, {@code --bootstrap-servers} among them,
+ * come from their declarations: {@link SettingFlags}).
  */
 final class ClusterOptions {
   @Option(names = "--config", description = "Properties file with settings (default: none).")
   Path configFile;
-
-  @Option(names = "--bootstrap-servers", description = "Kafka brokers (required).")
-  String bootstrapServers;
-
-  @Option(
-      names = "--schema-registry-url",
-      description = "Confluent-compatible registry (required).")
-  String schemaRegistryUrl;
 
   @Option(
       names = "--kafka",
@@ -35,9 +27,6 @@ final class ClusterOptions {
       Map<String, String> defaults,
       Map<String, String> env,
       Map<String, String> flags) {
-    Map<String, String> all = new LinkedHashMap<>(flags);
-    all.put("bootstrap.servers", bootstrapServers);
-    all.put("schema.registry.url", schemaRegistryUrl);
-    return ConfigSources.load(settings, defaults, configFile, env, all, kafka);
+    return ConfigSources.load(settings, defaults, configFile, env, flags, kafka);
   }
 }

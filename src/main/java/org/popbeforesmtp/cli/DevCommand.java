@@ -6,8 +6,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.Callable;
+import org.popbeforesmtp.config.ProcessorConfig;
 import org.popbeforesmtp.edge.EdgeProtocol;
 import org.popbeforesmtp.edge.PolicyProtocol;
 import org.popbeforesmtp.edge.SocketmapProtocol;
@@ -21,8 +21,9 @@ import org.popbeforesmtp.runtime.EmbeddedKafka;
 import org.popbeforesmtp.runtime.IngestApp;
 import org.popbeforesmtp.runtime.ProcessorApp;
 import org.popbeforesmtp.text.Durations;
+import org.popbeforesmtp.text.Setting;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
+import picocli.CommandLine.IModelTransformer;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -35,14 +36,14 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "dev",
     mixinStandardHelpOptions = true,
-    modelTransformer = ProtocolOptions.Ports.class,
+    modelTransformer = DevCommand.Flags.class,
     description = {
       "Starts the whole stack in one JVM on 127.0.0.1 (embedded Kafka broker, dev schema registry,"
           + " processor, edge, ingest) and prints where each listens. Ctrl-C stops it. A"
           + " development convenience, not a deployment.",
       ""
     })
-public final class DevCommand implements Callable<Integer>, ProtocolOptions.Target {
+public final class DevCommand implements Callable<Integer>, SettingFlags.Target {
   @Spec CommandSpec spec;
 
   @Option(
@@ -54,8 +55,6 @@ public final class DevCommand implements Callable<Integer>, ProtocolOptions.Targ
 
   @Option(names = "--fresh", description = "Delete the data directory first.")
   boolean fresh;
-
-  @Mixin GrantOptions grant = new GrantOptions();
 
   @Option(
       names = "--demo",
@@ -107,11 +106,20 @@ public final class DevCommand implements Callable<Integer>, ProtocolOptions.Targ
       description = "Edge HTTP port (default ${DEFAULT-VALUE}).")
   int edgePort;
 
-  private final Map<String, String> protocolPorts = new LinkedHashMap<>();
+  /** Its flags made from settings: the protocols' ports (with their defaults) and the rules. */
+  static final class Flags implements IModelTransformer {
+    @Override
+    public CommandSpec transform(CommandSpec spec) {
+      SettingFlags.add(spec, EdgeProtocol.all().stream().map(EdgeProtocol::port).toList(), true);
+      return SettingFlags.add(spec, ProcessorConfig.RULES, false);
+    }
+  }
+
+  private final Map<String, String> flags = new LinkedHashMap<>();
 
   @Override
-  public Map<String, String> protocolFlags() {
-    return protocolPorts;
+  public Map<String, String> flags() {
+    return flags;
   }
 
   @Override
@@ -123,8 +131,11 @@ public final class DevCommand implements Callable<Integer>, ProtocolOptions.Targ
     out.println("starting the dev stack (data in " + dataDir.toAbsolutePath() + ")...");
     out.flush();
     Map<String, String> grants = new LinkedHashMap<>();
-    grant.putInto(grants);
-    grants.values().removeIf(Objects::isNull);
+    for (Setting rule : ProcessorConfig.RULES) {
+      if (flags.get(rule.name()) != null) {
+        grants.put(rule.name(), flags.get(rule.name()));
+      }
+    }
     DemoFleet.Settings demoSettings = null;
     if (demo) {
       demoSettings = new DemoFleet.Settings(demoUsers, demoRate, 42);
@@ -190,7 +201,7 @@ public final class DevCommand implements Callable<Integer>, ProtocolOptions.Targ
   private Map<String, Integer> ports() {
     Map<String, Integer> ports = new LinkedHashMap<>();
     for (EdgeProtocol p : EdgeProtocol.all()) {
-      ports.put(p.name(), EdgeProtocol.port(protocolPorts, p.port()));
+      ports.put(p.name(), EdgeProtocol.port(flags, p.port()));
     }
     return ports;
   }

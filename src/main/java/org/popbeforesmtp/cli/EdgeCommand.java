@@ -6,8 +6,9 @@ import java.util.concurrent.Callable;
 import org.popbeforesmtp.config.EdgeConfig;
 import org.popbeforesmtp.runtime.EdgeApp;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.IModelTransformer;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code edge}: the grant cache and the lookup protocol servers (Postfix policy, socketmap for
@@ -17,7 +18,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "edge",
     mixinStandardHelpOptions = true,
-    modelTransformer = ProtocolOptions.All.class,
+    modelTransformer = EdgeCommand.Flags.class,
     description = {
       "Answers MTAs from a local copy of relay.grants: Postfix (policy delegation, socketmap),"
           + " sendmail (socket map) and Exim (whoson over readsocket).",
@@ -28,48 +29,19 @@ import picocli.CommandLine.Option;
           + " key=value go to the Kafka consumer unchanged (security.protocol, sasl.*, ssl.*).",
       ""
     })
-public final class EdgeCommand implements Callable<Integer>, ProtocolOptions.Target {
+public final class EdgeCommand implements Callable<Integer>, SettingFlags.Target {
   @Mixin ClusterOptions cluster = new ClusterOptions();
 
-  @Option(names = "--grants-topic", description = "Compacted grants topic (default relay.grants).")
-  String grantsTopic;
-
-  @Option(names = "--bind", description = "Interface of all servers (default 127.0.0.1).")
-  String bind;
-
-  @Option(names = "--http-port", description = "HTTP port (default 8082).")
-  String httpPort;
-
-  @Option(
-      names = "--protocols",
-      description = "Lookup protocols to serve, comma-separated (default policy,socketmap,whoson).")
-  String protocols;
-
-  @Option(
-      names = "--skew-allowance",
-      description = "Grants stop counting this long before expiresAt (default 0s).")
-  String skewAllowance;
-
-  @Option(
-      names = "--idle-timeout",
-      description = "Close idle protocol connections after (default 10m).")
-  String idleTimeout;
-
-  @Option(
-      names = "--request-timeout",
-      description =
-          "Close a connection whose request is not complete this long after its first byte"
-              + " (default 10s).")
-  String requestTimeout;
-
-  @Option(
-      names = "--max-connections",
-      description =
-          "Connections each protocol holds open at once; more are closed at once (default 4096).")
-  String maxConnections;
+  /** Its flags: every setting of the edge, each protocol's among them. */
+  static final class Flags implements IModelTransformer {
+    @Override
+    public CommandSpec transform(CommandSpec spec) {
+      return SettingFlags.add(spec, EdgeConfig.DECLARED, false);
+    }
+  }
 
   private final Map<String, String> env;
-  private final Map<String, String> protocolFlags = new LinkedHashMap<>();
+  private final Map<String, String> flags = new LinkedHashMap<>();
 
   public EdgeCommand() {
     this(System.getenv());
@@ -80,22 +52,12 @@ public final class EdgeCommand implements Callable<Integer>, ProtocolOptions.Tar
   }
 
   EdgeConfig config() {
-    Map<String, String> flags = new LinkedHashMap<>();
-    flags.put("topic.grants", grantsTopic);
-    flags.put("bind", bind);
-    flags.put("http.port", httpPort);
-    flags.put(EdgeConfig.PROTOCOLS, protocols);
-    flags.putAll(protocolFlags);
-    flags.put("skew.allowance", skewAllowance);
-    flags.put("idle.timeout", idleTimeout);
-    flags.put("request.timeout", requestTimeout);
-    flags.put("max.connections", maxConnections);
     return EdgeConfig.from(cluster.load(EdgeConfig.SETTINGS, EdgeConfig.DEFAULTS, env, flags));
   }
 
   @Override
-  public Map<String, String> protocolFlags() {
-    return protocolFlags;
+  public Map<String, String> flags() {
+    return flags;
   }
 
   @Override

@@ -14,9 +14,9 @@ import org.popbeforesmtp.ingest.LogShipper;
 import org.popbeforesmtp.ingest.LoginLogParser;
 import org.popbeforesmtp.ingest.LoginPublisher;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.IModelTransformer;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -29,31 +29,36 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "import",
     mixinStandardHelpOptions = true,
+    modelTransformer = ImportCommand.Flags.class,
     description = "Publishes the logins found in old log files, with their original timestamps.")
-public final class ImportCommand implements Callable<Integer> {
+public final class ImportCommand implements Callable<Integer>, SettingFlags.Target {
   @Spec CommandSpec spec;
 
   @Parameters(arity = "1..*", description = "Log files to import.")
   List<Path> files;
 
-  @Mixin ShipperOptions shipper = new ShipperOptions();
+  @Mixin ClusterOptions cluster = new ClusterOptions();
 
-  @Mixin LogOptions log = new LogOptions();
+  /** Its flags: {@link ShipperOptions#IMPORT}. */
+  static final class Flags implements IModelTransformer {
+    @Override
+    public CommandSpec transform(CommandSpec spec) {
+      return SettingFlags.add(spec, ShipperOptions.IMPORT, false);
+    }
+  }
 
-  @Option(
-      names = "--state-dir",
-      description = "Checkpoints for resuming (default " + DEFAULT_STATE_DIR + ").")
-  String stateDir;
+  private final Map<String, String> flags = new LinkedHashMap<>();
 
-  static final String DEFAULT_STATE_DIR = ".pop-before-smtp-import";
+  @Override
+  public Map<String, String> flags() {
+    return flags;
+  }
 
   @Override
   public Integer call() throws Exception {
-    Map<String, String> flags = new LinkedHashMap<>();
-    log.putInto(flags);
-    flags.put("state.dir", stateDir);
-    ShipperConfig config = shipper.config(ShipperConfig.DEFAULTS, flags);
-    Path checkpoints = config.stateDir() != null ? config.stateDir() : Path.of(DEFAULT_STATE_DIR);
+    ShipperConfig config =
+        ShipperOptions.config(cluster, ShipperOptions.IMPORT, System.getenv(), flags);
+    Path checkpoints = config.stateDir();
     LoginLogParser parser = LogOptions.parser(config.zone());
     PrintWriter err = spec.commandLine().getErr();
     long total = 0;

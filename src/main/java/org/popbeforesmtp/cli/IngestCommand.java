@@ -6,13 +6,15 @@ import java.util.concurrent.Callable;
 import org.popbeforesmtp.config.IngestConfig;
 import org.popbeforesmtp.runtime.IngestApp;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.IModelTransformer;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code ingest}: the Dovecot auth-policy endpoint, until SIGTERM. */
 @Command(
     name = "ingest",
     mixinStandardHelpOptions = true,
+    modelTransformer = IngestCommand.Flags.class,
     description = {
       "Receives Dovecot auth-policy reports on POST /v1/dovecot-policy and publishes them as"
           + " login events to mail.logins.",
@@ -22,67 +24,25 @@ import picocli.CommandLine.Option;
           + " keys, PBS_KAFKA_<NAME> variables and --kafka key=value go to the Kafka producer.",
       ""
     })
-public final class IngestCommand implements Callable<Integer> {
+public final class IngestCommand implements Callable<Integer>, SettingFlags.Target {
   @Mixin ClusterOptions cluster = new ClusterOptions();
 
-  @Option(names = "--logins-topic", description = "Topic of login events (default mail.logins).")
-  String loginsTopic;
+  /** Its flags: every setting of ingest. */
+  static final class Flags implements IModelTransformer {
+    @Override
+    public CommandSpec transform(CommandSpec spec) {
+      return SettingFlags.add(spec, IngestConfig.DECLARED, false);
+    }
+  }
 
-  @Option(names = "--bind", description = "Interface (default 127.0.0.1).")
-  String bind;
+  private final Map<String, String> flags = new LinkedHashMap<>();
 
-  @Option(names = "--http-port", description = "HTTP port (default 8081).")
-  String httpPort;
-
-  @Option(
-      names = "--allowed-networks",
-      description = "CIDRs allowed besides loopback (default: none, loopback only).")
-  String allowedNetworks;
-
-  @Option(
-      names = "--secret-header",
-      description = "Name of a shared-secret header every request must carry (default: none).")
-  String secretHeader;
-
-  @Option(
-      names = "--secret-value",
-      description = "Its value (default: none; better given as PBS_SECRET_VALUE).")
-  String secretValue;
-
-  @Option(
-      names = "--server-id",
-      description = "Server id of the events (default: this host's name).")
-  String serverId;
-
-  @Option(
-      names = "--queue-capacity",
-      description = "Events held while Kafka is down (default 100000).")
-  String queueCapacity;
-
-  @Option(
-      names = "--max-unavailable",
-      description = "How long an event may wait for Kafka (default 5m).")
-  String maxUnavailable;
-
-  @Option(
-      names = "--whoson-port",
-      description =
-          "Port (TCP and UDP) for whoson writers: LOGIN <ip> <user> / LOGOUT <ip> become login"
-              + " events, from loopback and --allowed-networks only (default off).")
-  String whosonPort;
+  @Override
+  public Map<String, String> flags() {
+    return flags;
+  }
 
   IngestConfig config() {
-    Map<String, String> flags = new LinkedHashMap<>();
-    flags.put("topic.logins", loginsTopic);
-    flags.put("bind", bind);
-    flags.put("http.port", httpPort);
-    flags.put("allowed.networks", allowedNetworks);
-    flags.put("secret.header", secretHeader);
-    flags.put("secret.value", secretValue);
-    flags.put("server.id", serverId);
-    flags.put("queue.capacity", queueCapacity);
-    flags.put("max.unavailable", maxUnavailable);
-    flags.put("whoson.port", whosonPort);
     return IngestConfig.from(
         cluster.load(IngestConfig.SETTINGS, IngestConfig.DEFAULTS, System.getenv(), flags));
   }

@@ -4,30 +4,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.ZoneId;
-import java.util.Map;
 import org.popbeforesmtp.ingest.LogFollower;
 import org.popbeforesmtp.ingest.LoginLogParser;
-import picocli.CommandLine.Option;
 
-/** How {@code tail} and {@code import} read server logs: whose they are, their time zone. */
+/** How {@code tail} and {@code import} read server logs and keep their checkpoints. */
 final class LogOptions {
-  @Option(
-      names = "--server-id",
-      description = "Name of the mail server whose log this is (default: this host's name).")
-  String serverId;
-
-  @Option(
-      names = "--zone",
-      description =
-          "Zone of timestamps without an offset, as syslog writes them (default: this system's"
-              + " zone).")
-  String zone;
-
-  /** Puts the options given into {@code flags} under their setting names. */
-  void putInto(Map<String, String> flags) {
-    flags.put("server.id", serverId);
-    flags.put("zone", zone);
-  }
+  private LogOptions() {}
 
   /** The parser of log lines whose timestamps without an offset are in {@code zone}. */
   static LoginLogParser parser(ZoneId zone) {

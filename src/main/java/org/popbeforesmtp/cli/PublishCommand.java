@@ -19,6 +19,7 @@ import org.popbeforesmtp.net.IpAddress;
 import org.popbeforesmtp.text.Durations;
 import org.popbeforesmtp.text.Instants;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.IModelTransformer;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -28,11 +29,34 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "publish",
     mixinStandardHelpOptions = true,
+    modelTransformer = PublishCommand.Flags.class,
     description = "Publishes one login event to mail.logins and waits for Kafka's acknowledgement.")
-public final class PublishCommand implements Callable<Integer> {
+public final class PublishCommand implements Callable<Integer>, SettingFlags.Target {
   @Spec CommandSpec spec;
 
-  @Mixin ShipperOptions shipper = new ShipperOptions();
+  @Mixin ClusterOptions cluster = new ClusterOptions();
+
+  /** Its flags: {@link ShipperOptions#PUBLISH}. */
+  static final class Flags implements IModelTransformer {
+    @Override
+    public CommandSpec transform(CommandSpec spec) {
+      return SettingFlags.add(spec, ShipperOptions.PUBLISH, false);
+    }
+  }
+
+  private final Map<String, String> flags = new LinkedHashMap<>();
+
+  /** The process environment (a test gives its own). */
+  Map<String, String> env = System.getenv();
+
+  @Override
+  public Map<String, String> flags() {
+    return flags;
+  }
+
+  ShipperConfig config() {
+    return ShipperOptions.config(cluster, ShipperOptions.PUBLISH, env, flags);
+  }
 
   @Option(names = "--user", required = true, description = "Username.")
   String user;
@@ -58,16 +82,6 @@ public final class PublishCommand implements Callable<Integer> {
       description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
   Outcome outcome;
 
-  static final String DEFAULT_SERVER_ID = "cli";
-
-  @Option(
-      names = {"--server-id", "--server"},
-      description =
-          "Id of the server the login happened on, as tail and import call it (default "
-              + DEFAULT_SERVER_ID
-              + "; --server is the older name).")
-  String server;
-
   @Option(
       names = "--at",
       defaultValue = "now",
@@ -80,9 +94,7 @@ public final class PublishCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     IpAddress.parse(ip);
-    Map<String, String> flags = new LinkedHashMap<>();
-    flags.put("server.id", server);
-    ShipperConfig config = shipper.config(ShipperConfig.defaults(DEFAULT_SERVER_ID), flags);
+    ShipperConfig config = config();
     Instant now = Instant.now();
     Instant time = Instants.parse("--at", at, now);
     Duration skew = GrantPolicy.defaults().maxFutureSkew();

@@ -1,34 +1,66 @@
 package org.popbeforesmtp.cli;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import org.popbeforesmtp.config.ConfigSources;
+import org.popbeforesmtp.config.IngestConfig;
 import org.popbeforesmtp.config.ShipperConfig;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
+import org.popbeforesmtp.text.Setting;
 
 /**
- * Where the login-shipping commands ({@code publish}, {@code tail}, {@code import}) write, read
- * like the servers' settings: {@code --config}, {@code PBS_*}, flags ({@link ClusterOptions}) and
- * the topic.
+ * The settings each login-shipping command ({@code tail}, {@code import}, {@code publish}) has
+ * flags for, and how it reads them: like the servers, defaults &lt; {@code --config} file &lt;
+ * {@code PBS_*} &lt; flags.
  */
 final class ShipperOptions {
-  @Mixin ClusterOptions cluster = new ClusterOptions();
+  private ShipperOptions() {}
 
-  @Option(
-      names = {"--logins-topic", "--topic"},
-      description = "Topic of login events (default mail.logins; --topic is the older name).")
-  String loginsTopic;
+  private static final Setting TOPIC = IngestConfig.LOGINS_TOPIC.withAliases("--topic");
+
+  static final List<Setting> TAIL =
+      ConfigSources.concat(
+          ConfigSources.CLUSTER,
+          List.of(
+              TOPIC,
+              IngestConfig.SERVER_ID,
+              ShipperConfig.ZONE,
+              ShipperConfig.STATE_DIR.shown(
+                  "`/var/lib/pop-before-smtp/tail` as root (or where writable), else"
+                      + " `~/.local/state/pop-before-smtp/tail`"),
+              ShipperConfig.POLL_INTERVAL));
+
+  static final List<Setting> IMPORT =
+      ConfigSources.concat(
+          ConfigSources.CLUSTER,
+          List.of(
+              TOPIC,
+              IngestConfig.SERVER_ID,
+              ShipperConfig.ZONE,
+              ShipperConfig.STATE_DIR.withDefault(".pop-before-smtp-import")));
+
+  static final List<Setting> PUBLISH =
+      ConfigSources.concat(
+          ConfigSources.CLUSTER,
+          List.of(
+              TOPIC,
+              IngestConfig.SERVER_ID
+                  .withDefault("cli")
+                  .withAliases("--server")
+                  .withMeaning(
+                      "id of the server the login happened on, as `tail` and `import` call it")));
 
   /**
-   * The settings: {@code defaults} &lt; the {@code --config} file &lt; the environment &lt; {@code
-   * flags} (only those given) and this mixin's.
+   * The settings of a command that declares {@code declared}: their defaults (a command's own, such
+   * as publish's server id, over the shippers'), the file, the environment, then {@code flags}.
    */
-  ShipperConfig config(Map<String, String> defaults, Map<String, String> flags) {
-    Map<String, String> all = new LinkedHashMap<>(flags);
-    all.put("topic.logins", loginsTopic);
-    return ShipperConfig.from(cluster.load(ShipperConfig.SETTINGS, defaults, env, all));
+  static ShipperConfig config(
+      ClusterOptions cluster,
+      List<Setting> declared,
+      Map<String, String> env,
+      Map<String, String> flags) {
+    Map<String, String> defaults = new LinkedHashMap<>(ShipperConfig.DEFAULTS);
+    defaults.putAll(Setting.defaults(declared));
+    return ShipperConfig.from(cluster.load(ShipperConfig.SETTINGS, defaults, env, flags));
   }
-
-  /** The process environment (a test gives its own). */
-  Map<String, String> env = System.getenv();
 }

@@ -20,21 +20,23 @@ import org.popbeforesmtp.ingest.LoginPublisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.IModelTransformer;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 
 /** {@code tail}: follows POP/IMAP server logs and publishes their logins, until SIGTERM. */
 @Command(
     name = "tail",
     mixinStandardHelpOptions = true,
+    modelTransformer = TailCommand.Flags.class,
     description = {
       "Follows log files (Dovecot, Courier, Cyrus, UW ipop3d/imapd, qpopper; own or syslog"
           + " format) through rotation and publishes logins, logouts and failures to mail.logins."
           + " A checkpoint per file (in --state-dir) makes a restart continue where it stopped.",
       ""
     })
-public final class TailCommand implements Callable<Integer> {
+public final class TailCommand implements Callable<Integer>, SettingFlags.Target {
   private static final Logger LOG = LoggerFactory.getLogger(TailCommand.class);
 
   @Parameters(
@@ -42,29 +44,29 @@ public final class TailCommand implements Callable<Integer> {
       description = "Log files to follow, or - for lines on stdin (e.g. from syslog).")
   List<Path> files;
 
-  @Mixin ShipperOptions shipper = new ShipperOptions();
+  @Mixin ClusterOptions cluster = new ClusterOptions();
 
-  @Mixin LogOptions log = new LogOptions();
+  /** Its flags: {@link ShipperOptions#TAIL}. */
+  static final class Flags implements IModelTransformer {
+    @Override
+    public CommandSpec transform(CommandSpec spec) {
+      return SettingFlags.add(spec, ShipperOptions.TAIL, false);
+    }
+  }
 
-  @Option(
-      names = "--state-dir",
-      description =
-          "Checkpoints (default /var/lib/pop-before-smtp/tail for root or where writable, else"
-              + " ~/.local/state/pop-before-smtp/tail).")
-  String stateDir;
+  private final Map<String, String> flags = new LinkedHashMap<>();
 
-  @Option(
-      names = "--poll-interval",
-      description = "How often to look for new lines (default 200ms).")
-  String pollInterval;
+  /** The process environment (a test gives its own). */
+  Map<String, String> env = System.getenv();
 
-  /** The settings: defaults, --config file, PBS_* environment, then these flags. */
+  @Override
+  public Map<String, String> flags() {
+    return flags;
+  }
+
+  /** The settings: defaults, --config file, PBS_* environment, then the flags. */
   ShipperConfig config() {
-    Map<String, String> flags = new LinkedHashMap<>();
-    log.putInto(flags);
-    flags.put("state.dir", stateDir);
-    flags.put("poll.interval", pollInterval);
-    return shipper.config(ShipperConfig.DEFAULTS, flags);
+    return ShipperOptions.config(cluster, ShipperOptions.TAIL, env, flags);
   }
 
   @Override

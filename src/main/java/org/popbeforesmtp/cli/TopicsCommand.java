@@ -6,12 +6,12 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.popbeforesmtp.config.ConfigSources;
 import org.popbeforesmtp.config.ProcessorConfig;
 import org.popbeforesmtp.grants.Topics;
 import org.popbeforesmtp.runtime.TopicProvisioner;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.IModelTransformer;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
@@ -21,6 +21,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "topics",
     mixinStandardHelpOptions = true,
+    modelTransformer = TopicsCommand.Flags.class,
     description = {
       "Creates (create) or checks (check) every topic of the system with the processor's rules:"
           + " partitions, replication factor, cleanup policies. For deployments where the"
@@ -33,7 +34,7 @@ import picocli.CommandLine.Spec;
           + " is missing (check) or misconfigured.",
       ""
     })
-public final class TopicsCommand implements Callable<Integer> {
+public final class TopicsCommand implements Callable<Integer>, SettingFlags.Target {
   /** What to do. */
   enum Action {
     create,
@@ -47,7 +48,21 @@ public final class TopicsCommand implements Callable<Integer> {
 
   @Mixin ClusterOptions cluster = new ClusterOptions();
 
-  @Mixin TopicOptions topicOptions = new TopicOptions();
+  /** Its flags: where Kafka is, and how topics are made. */
+  static final class Flags implements IModelTransformer {
+    @Override
+    public CommandSpec transform(CommandSpec spec) {
+      return SettingFlags.add(
+          spec, ConfigSources.concat(ConfigSources.CLUSTER, ProcessorConfig.TOPIC_CREATION), false);
+    }
+  }
+
+  private final Map<String, String> flags = new LinkedHashMap<>();
+
+  @Override
+  public Map<String, String> flags() {
+    return flags;
+  }
 
   private final Map<String, String> env;
 
@@ -62,14 +77,11 @@ public final class TopicsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Map<String, String> flags = new LinkedHashMap<>();
-    topicOptions.putInto(flags);
     ConfigSources sources =
         cluster.load(ProcessorConfig.SETTINGS, ProcessorConfig.DEFAULTS, env, flags);
     Topics topics = ProcessorConfig.topics(sources);
-    Properties props = new Properties();
-    props.putAll(sources.kafka());
-    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, sources.require("bootstrap.servers"));
+    Properties props =
+        ConfigSources.clientProperties(sources.require("bootstrap.servers"), sources.kafka());
     var out = spec.commandLine().getOut();
     try (Admin admin = Admin.create(props)) {
       if (action == Action.create) {

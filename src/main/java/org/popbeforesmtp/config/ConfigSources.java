@@ -5,12 +5,15 @@ import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import org.popbeforesmtp.registry.SerdeConfig;
+import org.popbeforesmtp.text.Setting;
 
 /**
  * Merges configuration layers into settings. Precedence, lowest first: built-in defaults, then the
@@ -27,6 +30,24 @@ import org.popbeforesmtp.registry.SerdeConfig;
  * @param kafka pass-through Kafka settings
  */
 public record ConfigSources(Map<String, String> settings, Map<String, String> kafka) {
+  /** Where Kafka and the registry are: every command that talks to them declares these. */
+  public static final List<Setting> CLUSTER =
+      List.of(
+          Setting.required("bootstrap.servers", "Kafka brokers"),
+          Setting.required(
+              "schema.registry.url",
+              "Confluent-compatible registry (`basic.auth.user.info` in the file for auth)"));
+
+  /** The lists one after the other. */
+  @SafeVarargs
+  public static List<Setting> concat(List<Setting>... lists) {
+    List<Setting> all = new ArrayList<>();
+    for (List<Setting> l : lists) {
+      all.addAll(l);
+    }
+    return List.copyOf(all);
+  }
+
   static final String ENV_PREFIX = "PBS_";
   static final String KAFKA_ENV_PREFIX = "PBS_KAFKA_";
 
@@ -108,7 +129,7 @@ public record ConfigSources(Map<String, String> settings, Map<String, String> ka
 
   /** The environment variable of a setting: {@code http.port} → {@code PBS_HTTP_PORT}. */
   public static String envName(String setting) {
-    return ENV_PREFIX + setting.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+    return Setting.envName(setting);
   }
 
   /** A required setting. */

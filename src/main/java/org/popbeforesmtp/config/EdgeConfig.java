@@ -2,7 +2,6 @@ package org.popbeforesmtp.config;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -11,6 +10,7 @@ import org.popbeforesmtp.edge.EdgeProtocol;
 import org.popbeforesmtp.grants.Topics;
 import org.popbeforesmtp.registry.SerdeConfig;
 import org.popbeforesmtp.text.Durations;
+import org.popbeforesmtp.text.Setting;
 
 /**
  * Everything the {@code edge} command runs with, validated. The lookup protocols it serves and
@@ -39,7 +39,10 @@ public record EdgeConfig(
   /** The setting that lists the protocols to serve. */
   public static final String PROTOCOLS = "protocols";
 
-  public static final Map<String, String> DEFAULTS = defaults();
+  /** Every setting of the edge, the protocols' own among them ({@link EdgeProtocol#all()}). */
+  public static final List<Setting> DECLARED = declared();
+
+  public static final Map<String, String> DEFAULTS = Setting.defaults(DECLARED);
   public static final Set<String> SETTINGS = DEFAULTS.keySet();
 
   public EdgeConfig {
@@ -54,25 +57,43 @@ public record EdgeConfig(
     kafka = Map.copyOf(kafka);
   }
 
-  private static Map<String, String> defaults() {
-    Map<String, String> d = new LinkedHashMap<>();
-    d.put("bootstrap.servers", "");
-    d.put("schema.registry.url", "");
-    d.put("topic.grants", Topics.defaults().grants());
-    d.put("bind", "127.0.0.1");
-    d.put("http.port", "8082");
-    d.put(
-        PROTOCOLS,
-        EdgeProtocol.all().stream().map(EdgeProtocol::name).collect(Collectors.joining(",")));
+  private static List<Setting> declared() {
+    List<Setting> d = new ArrayList<>(ConfigSources.CLUSTER);
+    d.add(
+        Setting.of("topic.grants", Topics.defaults().grants(), "the compacted grants topic")
+            .withFlag("--grants-topic"));
+    d.add(Setting.of("bind", "127.0.0.1", "interface of all the edge's servers"));
+    d.add(
+        Setting.of(
+            PROTOCOLS,
+            EdgeProtocol.all().stream().map(EdgeProtocol::name).collect(Collectors.joining(",")),
+            "lookup protocols to serve"));
     for (EdgeProtocol p : EdgeProtocol.all()) {
-      d.put(p.port().key(), p.port().defaultValue());
-      p.options().forEach(s -> d.put(s.key(), s.defaultValue()));
+      d.add(p.port());
     }
-    d.put("skew.allowance", "0s");
-    d.put("idle.timeout", "10m");
-    d.put("request.timeout", "10s");
-    d.put("max.connections", "4096");
-    return Map.copyOf(d);
+    d.add(Setting.of("http.port", "8082", "HTTP check, health, metrics"));
+    for (EdgeProtocol p : EdgeProtocol.all()) {
+      d.addAll(p.options());
+    }
+    d.add(
+        Setting.of(
+            "skew.allowance", "0s", "a grant stops counting this long before its `expiresAt`"));
+    d.add(
+        Setting.of(
+            "idle.timeout", "10m", "idle protocol connections are closed (Postfix reconnects)"));
+    d.add(
+        Setting.of(
+            "request.timeout",
+            "10s",
+            "a request not complete this long after its first byte closes its connection"
+                + " (slowloris)"));
+    d.add(
+        Setting.of(
+            "max.connections",
+            "4096",
+            "connections each protocol (and the HTTP port) holds open; more are closed at once,"
+                + " with a log line every 10 s"));
+    return List.copyOf(d);
   }
 
   /** Builds and validates the config from merged sources. */

@@ -1,13 +1,14 @@
 package org.popbeforesmtp.config;
 
 import java.time.Duration;
-import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.popbeforesmtp.grants.Topics;
 import org.popbeforesmtp.net.CidrSet;
 import org.popbeforesmtp.registry.SerdeConfig;
 import org.popbeforesmtp.text.Durations;
+import org.popbeforesmtp.text.Setting;
 
 /**
  * Everything the {@code ingest} command (Dovecot auth-policy endpoint) runs with, validated.
@@ -36,7 +37,46 @@ public record IngestConfig(
   /** The value of {@code whoson.port} that keeps the whoson writer server off. */
   public static final String OFF = "off";
 
-  public static final Map<String, String> DEFAULTS = defaults();
+  /** The logins topic, as ingest and the shippers name its flag. */
+  public static final Setting LOGINS_TOPIC =
+      Setting.of("topic.logins", Topics.defaults().logins(), "where login events go")
+          .withFlag("--logins-topic");
+
+  /** The server id of the events made here (ingest, tail, import). */
+  public static final Setting SERVER_ID =
+      Setting.of(
+              "server.id",
+              Hosts.localName(),
+              "the events' `serverId` (event ids stay unique per server)")
+          .shown("this host's name");
+
+  /** Every setting of ingest. */
+  public static final List<Setting> DECLARED =
+      ConfigSources.concat(
+          ConfigSources.CLUSTER,
+          List.of(
+              LOGINS_TOPIC,
+              Setting.of("bind", "127.0.0.1", "interface of the Dovecot endpoint"),
+              Setting.of("http.port", "8081", "its port"),
+              Setting.of("allowed.networks", "", "CIDRs allowed to report besides loopback")
+                  .shown("(loopback only)"),
+              Setting.of(
+                  "secret.header",
+                  "",
+                  "require this header (Dovecot's `auth_policy_server_api_header`)"),
+              Setting.of("secret.value", "", "its value (prefer the variable to the flag)"),
+              SERVER_ID,
+              Setting.of("queue.capacity", "100000", "events held while Kafka is slow or down"),
+              Setting.of(
+                  "max.unavailable",
+                  "5m",
+                  "how long an event may wait for Kafka before it counts as failed"),
+              Setting.of(
+                  "whoson.port",
+                  OFF,
+                  "whoson writers (TCP and UDP): `LOGIN`/`LOGOUT` become login events")));
+
+  public static final Map<String, String> DEFAULTS = Setting.defaults(DECLARED);
   public static final Set<String> SETTINGS = DEFAULTS.keySet();
 
   public IngestConfig {
@@ -55,23 +95,6 @@ public record IngestConfig(
           "secret.header and secret.value go together (Dovecot: auth_policy_server_api_header)");
     }
     kafka = Map.copyOf(kafka);
-  }
-
-  private static Map<String, String> defaults() {
-    Map<String, String> d = new LinkedHashMap<>();
-    d.put("bootstrap.servers", "");
-    d.put("schema.registry.url", "");
-    d.put("topic.logins", Topics.defaults().logins());
-    d.put("bind", "127.0.0.1");
-    d.put("http.port", "8081");
-    d.put("allowed.networks", "");
-    d.put("secret.header", "");
-    d.put("secret.value", "");
-    d.put("server.id", Hosts.localName());
-    d.put("queue.capacity", "100000");
-    d.put("max.unavailable", "5m");
-    d.put("whoson.port", OFF);
-    return Map.copyOf(d);
   }
 
   /** True when whoson writers are served. */

@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.popbeforesmtp.grants.GrantPolicy;
@@ -14,6 +14,7 @@ import org.popbeforesmtp.net.CidrSet;
 import org.popbeforesmtp.net.GrantKeys;
 import org.popbeforesmtp.registry.SerdeConfig;
 import org.popbeforesmtp.text.Durations;
+import org.popbeforesmtp.text.Setting;
 
 /**
  * Everything the {@code processor} command runs with, validated.
@@ -46,7 +47,93 @@ public record ProcessorConfig(
     String adminToken,
     Map<String, String> kafka) {
 
-  public static final Map<String, String> DEFAULTS = defaults();
+  /** The grant rules (processor, audit, dev). */
+  public static final List<Setting> RULES =
+      List.of(
+          Setting.of(
+              "ttl",
+              GrantPolicy.DEFAULT_TTL,
+              "how long a login grants (`500ms`, `10s`, `30m`, `2h`, `PT30M`)"),
+          Setting.of(
+              "max.future.skew",
+              GrantPolicy.DEFAULT_MAX_FUTURE_SKEW,
+              "events dated further ahead go to the DLQ"),
+          Setting.of(
+                  "grace",
+                  GrantPolicy.DEFAULT_GRACE,
+                  "extra session retention for clock and segment slack")
+              .withFlag(""),
+          Setting.of(
+              "expiry.scan.interval",
+              GrantPolicy.DEFAULT_EXPIRY_SCAN_INTERVAL,
+              "how often expired grants are tombstoned"),
+          Setting.of("ipv4.prefix.length", "32", "grant per IPv4 prefix of this length"),
+          Setting.of("ipv6.prefix.length", "128", "grant per IPv6 prefix (`64` for /64 grants)"),
+          Setting.of("never.grant", "", "CIDRs whose logins never grant, e.g. `100.64.0.0/10`"),
+          Setting.of(
+                  "max.users.per.key",
+                  "0",
+                  "more distinct users in one grant session marks a shared address")
+              .shown("`0` (off)"));
+
+  /** How the topics it creates are made (processor, topics). */
+  public static final List<Setting> TOPIC_CREATION =
+      List.of(
+          Setting.of(
+              "partitions",
+              "12",
+              "partitions of topics it creates (an existing `mail.logins` keeps its count)"),
+          Setting.of("replication.factor", "-1", "of topics it creates").shown("broker default"));
+
+  /** The topics' names (file and environment only). */
+  public static final List<Setting> TOPICS =
+      List.of(
+          Setting.of("topic.logins", Topics.defaults().logins(), "login events").withFlag(""),
+          Setting.of("topic.grants", Topics.defaults().grants(), "compacted grants").withFlag(""),
+          Setting.of("topic.revocations", Topics.defaults().revocations(), "revocations")
+              .withFlag(""),
+          Setting.of("topic.dead.letters", Topics.defaults().deadLetters(), "dead-letter topic")
+              .withFlag(""));
+
+  /** Every setting of the processor, in the README's order. */
+  public static final List<Setting> DECLARED =
+      ConfigSources.concat(
+          ConfigSources.CLUSTER,
+          List.of(
+              Setting.of(
+                  "application.id",
+                  "pop-before-smtp-processor",
+                  "Streams application id (all instances share it)"),
+              Setting.of(
+                      "state.dir",
+                      System.getProperty("java.io.tmpdir") + "/pop-before-smtp-state",
+                      "local state; put it on persistent disk")
+                  .shown("`$TMPDIR/pop-before-smtp-state`")),
+          RULES,
+          TOPIC_CREATION,
+          List.of(
+              Setting.of("http.host", "0.0.0.0", "interface of the HTTP API"),
+              Setting.of("http.port", "8080", "HTTP API port (`0` = any free port)"),
+              Setting.of(
+                      "advertised.host",
+                      "",
+                      "host other instances reach this one's API at (`application.server`)")
+                  .shown("`localhost`"),
+              Setting.of(
+                      "instance.id",
+                      "",
+                      "static group membership id (`group.instance.id`): stable across restarts,"
+                          + " unique per instance; a crashed instance restarted within the 10 s"
+                          + " session timeout takes its tasks back without a rebalance")
+                  .shown("host name + digest of `state.dir`"),
+              Setting.of(
+                  "admin.token",
+                  "",
+                  "bearer token for `POST /v1/revocations`; without it only loopback clients may"
+                      + " revoke")),
+          TOPICS);
+
+  public static final Map<String, String> DEFAULTS = Setting.defaults(DECLARED);
   public static final Set<String> SETTINGS = DEFAULTS.keySet();
 
   public ProcessorConfig {
@@ -57,35 +144,6 @@ public record ProcessorConfig(
       throw new IllegalArgumentException("http.port " + httpPort + " must be 0-65535");
     }
     kafka = Map.copyOf(kafka);
-  }
-
-  private static Map<String, String> defaults() {
-    Map<String, String> d = new LinkedHashMap<>();
-    d.put("bootstrap.servers", "");
-    d.put("schema.registry.url", "");
-    d.put("application.id", "pop-before-smtp-processor");
-    d.put("state.dir", System.getProperty("java.io.tmpdir") + "/pop-before-smtp-state");
-    d.put("ttl", GrantPolicy.DEFAULT_TTL);
-    d.put("max.future.skew", GrantPolicy.DEFAULT_MAX_FUTURE_SKEW);
-    d.put("grace", GrantPolicy.DEFAULT_GRACE);
-    d.put("expiry.scan.interval", GrantPolicy.DEFAULT_EXPIRY_SCAN_INTERVAL);
-    d.put("ipv4.prefix.length", "32");
-    d.put("ipv6.prefix.length", "128");
-    d.put("never.grant", "");
-    d.put("max.users.per.key", "0");
-    d.put("partitions", "12");
-    d.put("replication.factor", "-1");
-    d.put("http.host", "0.0.0.0");
-    d.put("http.port", "8080");
-    d.put("advertised.host", "");
-    d.put("instance.id", "");
-    d.put("admin.token", "");
-    Topics topics = Topics.defaults();
-    d.put("topic.logins", topics.logins());
-    d.put("topic.grants", topics.grants());
-    d.put("topic.revocations", topics.revocations());
-    d.put("topic.dead.letters", topics.deadLetters());
-    return Map.copyOf(d);
   }
 
   /** Builds and validates the config from merged sources. */

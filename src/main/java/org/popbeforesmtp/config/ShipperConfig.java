@@ -4,13 +4,13 @@ import java.nio.file.Path;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.ZoneId;
-import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import org.popbeforesmtp.grants.Topics;
 import org.popbeforesmtp.registry.SerdeConfig;
 import org.popbeforesmtp.text.Durations;
+import org.popbeforesmtp.text.Setting;
 
 /**
  * Everything the login-shipping commands run with, validated: {@code tail} (the agent on every
@@ -31,7 +31,38 @@ public record ShipperConfig(
     Duration pollInterval,
     Map<String, String> kafka) {
 
-  public static final Map<String, String> DEFAULTS = defaults();
+  /** How often {@code tail} looks for new lines. */
+  public static final Setting POLL_INTERVAL =
+      Setting.of("poll.interval", "200ms", "how often `tail` looks for new lines");
+
+  /** Where checkpoints go; empty: the command's own default. */
+  public static final Setting STATE_DIR =
+      Setting.of("state.dir", "", "checkpoints, one per file")
+          .shown(
+              "`tail`: `/var/lib/pop-before-smtp/tail` as root (or where writable), else"
+                  + " `~/.local/state/pop-before-smtp/tail`; `import`: `.pop-before-smtp-import`");
+
+  /** The zone of log timestamps without an offset. */
+  public static final Setting ZONE =
+      Setting.of(
+              "zone",
+              ZoneId.systemDefault().getId(),
+              "zone of log timestamps without an offset, as syslog writes them (`tail`,"
+                  + " `import`)")
+          .shown("this system's zone");
+
+  /** Every setting of the shippers (a command declares those it has flags for). */
+  public static final List<Setting> DECLARED =
+      ConfigSources.concat(
+          ConfigSources.CLUSTER,
+          List.of(
+              IngestConfig.LOGINS_TOPIC.withAliases("--topic"),
+              IngestConfig.SERVER_ID.shown("this host's name (`publish`: `cli`)"),
+              ZONE,
+              STATE_DIR,
+              POLL_INTERVAL));
+
+  public static final Map<String, String> DEFAULTS = Setting.defaults(DECLARED);
   public static final Set<String> SETTINGS = DEFAULTS.keySet();
 
   public ShipperConfig {
@@ -39,25 +70,6 @@ public record ShipperConfig(
       throw new IllegalArgumentException("poll.interval " + pollInterval + " must be positive");
     }
     kafka = Map.copyOf(kafka);
-  }
-
-  private static Map<String, String> defaults() {
-    Map<String, String> d = new LinkedHashMap<>();
-    d.put("bootstrap.servers", "");
-    d.put("schema.registry.url", "");
-    d.put("topic.logins", Topics.defaults().logins());
-    d.put("server.id", Hosts.localName());
-    d.put("zone", ZoneId.systemDefault().getId());
-    d.put("state.dir", "");
-    d.put("poll.interval", "200ms");
-    return Map.copyOf(d);
-  }
-
-  /** {@link #DEFAULTS} with another default server id ({@code publish} names itself). */
-  public static Map<String, String> defaults(String serverId) {
-    Map<String, String> d = new LinkedHashMap<>(DEFAULTS);
-    d.put("server.id", serverId);
-    return Map.copyOf(d);
   }
 
   public static ShipperConfig from(ConfigSources sources) {

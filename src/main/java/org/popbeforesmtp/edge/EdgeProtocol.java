@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import org.popbeforesmtp.net.Listeners;
+import org.popbeforesmtp.text.Setting;
 
 /**
  * One lookup protocol the edge serves (Postfix policy delegation, socketmap, whoson, ...): its
@@ -19,17 +20,6 @@ import org.popbeforesmtp.net.Listeners;
  * request with its own error reply (or by closing, where the protocol says so), never with a grant.
  */
 public interface EdgeProtocol {
-
-  /**
-   * A setting a protocol owns: its property name ({@code PBS_} + upper case in the environment,
-   * {@code --} + dashes as a flag), built-in default and {@code --help} text (without the default).
-   */
-  record Setting(String key, String defaultValue, String description) {
-    /** The command-line flag: {@code whoson.port} → {@code --whoson-port}. */
-    public String flag() {
-      return "--" + key.replace('.', '-');
-    }
-  }
 
   /** Every protocol the edge can serve, in the order the edge lists and binds them. */
   static List<EdgeProtocol> all() {
@@ -107,7 +97,7 @@ public interface EdgeProtocol {
 
   /** Parses a port setting: 0-65535, or an error naming the setting. */
   static int port(Map<String, String> settings, Setting setting) {
-    String value = settings.get(setting.key());
+    String value = settings.get(setting.name());
     try {
       int port = Integer.parseInt(value.strip());
       if (port >= 0 && port <= 65535) {
@@ -117,6 +107,6 @@ public interface EdgeProtocol {
       // reported below
     }
     throw new IllegalArgumentException(
-        setting.key() + " '" + value + "' is not a port: give 0-65535 (0 picks a free port)");
+        setting.name() + " '" + value + "' is not a port: give 0-65535 (0 picks a free port)");
   }
 }

@@ -6,6 +6,7 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import org.popbeforesmtp.text.Setting;
 
 /**
  * Postfix SMTP access policy delegation ({@link PolicyCodec}): {@code action=<ok.action>} for a
@@ -14,9 +15,10 @@ import java.util.Map;
  */
 public final class PolicyProtocol implements EdgeProtocol {
   public static final String NAME = "policy";
-  static final Setting PORT = new Setting("policy.port", "10040", "Postfix policy server port.");
+  static final Setting PORT =
+      Setting.of("policy.port", "10040", "Postfix policy delegation (`0` = any free port)");
   static final Setting OK_ACTION =
-      new Setting("ok.action", "OK", "Policy action for a granted client.");
+      Setting.of("ok.action", "OK", "policy action for a granted client");
 
   @Override
   public String name() {
@@ -41,7 +43,7 @@ public final class PolicyProtocol implements EdgeProtocol {
   @Override
   public Server configure(Map<String, String> settings) {
     int port = EdgeProtocol.port(settings, PORT);
-    String okAction = settings.get(OK_ACTION.key());
+    String okAction = settings.get(OK_ACTION.name());
     if (okAction == null || !okAction.matches("[A-Za-z0-9 ._:-]+")) {
       throw new IllegalArgumentException(
           "ok.action '"

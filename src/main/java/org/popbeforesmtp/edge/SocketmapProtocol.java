@@ -6,6 +6,7 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.util.AttributeKey;
 import java.util.List;
 import java.util.Map;
+import org.popbeforesmtp.text.Setting;
 
 /**
  * The socketmap protocol (netstrings; Postfix's {@code socketmap:} table and sendmail's {@code
@@ -15,14 +16,16 @@ import java.util.Map;
  */
 public final class SocketmapProtocol implements EdgeProtocol {
   public static final String NAME = "socketmap";
-  static final Setting PORT = new Setting("socketmap.port", "10041", "Socketmap server port.");
+  static final Setting PORT =
+      Setting.of(
+          "socketmap.port", "10041", "socketmap (Postfix `socketmap:`, sendmail `socket` map)");
   static final Setting VALUE =
-      new Setting("socketmap.value", "OK", "Socketmap value for a granted client.");
+      Setting.of("socketmap.value", "OK", "socketmap value for a granted client");
   static final Setting TEMP_WHEN_NOT_READY =
-      new Setting(
+      Setting.of(
           "socketmap.temp.when.not.ready",
           "false",
-          "Answer TEMP instead of NOTFOUND while the cache loads.");
+          "answer `TEMP` (not `NOTFOUND`) while the cache loads");
 
   @Override
   public String name() {
@@ -47,12 +50,12 @@ public final class SocketmapProtocol implements EdgeProtocol {
   @Override
   public Server configure(Map<String, String> settings) {
     int port = EdgeProtocol.port(settings, PORT);
-    String value = settings.get(VALUE.key());
+    String value = settings.get(VALUE.name());
     if (value == null || value.isBlank() || value.chars().anyMatch(c -> c < 0x20)) {
       throw new IllegalArgumentException(
           "socketmap.value '" + value + "' must be non-empty text without control characters");
     }
-    String temp = settings.get(TEMP_WHEN_NOT_READY.key());
+    String temp = settings.get(TEMP_WHEN_NOT_READY.name());
     if (!"true".equals(temp) && !"false".equals(temp)) {
       throw new IllegalArgumentException(
           "socketmap.temp.when.not.ready '" + temp + "' must be true or false");

@@ -2,6 +2,7 @@ package org.popbeforesmtp.edge;
 
 import java.util.Map;
 import org.popbeforesmtp.net.Whoson;
+import org.popbeforesmtp.text.Setting;
 
 /**
  * whoson ({@link Whoson}: the wire protocol), read-only, over TCP and UDP on one port: {@code QUERY
@@ -12,7 +13,7 @@ import org.popbeforesmtp.net.Whoson;
 public final class WhosonProtocol implements EdgeProtocol {
   public static final String NAME = "whoson";
   static final Setting PORT =
-      new Setting("whoson.port", "9876", "whoson server port (TCP and UDP).");
+      Setting.of("whoson.port", "9876", "whoson, TCP and UDP (Exim `readsocket`)");
 
   @Override
   public String name() {

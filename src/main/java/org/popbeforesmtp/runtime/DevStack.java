@@ -127,7 +127,7 @@ public final class DevStack implements AutoCloseable {
     Map<String, String> e = new LinkedHashMap<>();
     e.put("bootstrap.servers", kafka.bootstrapServers());
     e.put("schema.registry.url", registry.url());
-    EdgeProtocol.all().forEach(pr -> e.put(pr.port().key(), Integer.toString(s.port(pr))));
+    EdgeProtocol.all().forEach(pr -> e.put(pr.port().name(), Integer.toString(s.port(pr))));
     e.put("http.port", Integer.toString(s.edgePort()));
     edge =
         push(

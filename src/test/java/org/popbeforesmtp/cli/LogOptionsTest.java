@@ -25,7 +25,7 @@ class LogOptionsTest {
     new CommandLine(tail)
         .parseArgs(
             "--bootstrap-servers", "kafka:9092", "--schema-registry-url", "mock://t", "mail.log");
-    tail.shipper.env = Map.of();
+    tail.env = Map.of();
     ShipperConfig config = tail.config();
     assertThat(config.serverId()).isEqualTo(Hosts.localName()).isNotBlank();
     assertThat(config.zone()).isEqualTo(ZoneId.systemDefault());
@@ -44,7 +44,7 @@ class LogOptionsTest {
     TailCommand tail = new TailCommand();
     new CommandLine(tail)
         .parseArgs("--config", file.toString(), "--zone", "Europe/Berlin", "mail.log");
-    tail.shipper.env =
+    tail.env =
         Map.of("PBS_SERVER_ID", "pop-08", "PBS_POLL_INTERVAL", "1s", "PBS_KAFKA_ACKS", "all");
     ShipperConfig config = tail.config();
     assertThat(config.bootstrapServers()).isEqualTo("kafka:9092");
@@ -72,8 +72,8 @@ class LogOptionsTest {
             "alice",
             "--ip",
             "203.0.113.5");
-    publish.shipper.env = Map.of();
-    ShipperConfig config = publish.shipper.config(ShipperConfig.defaults("cli"), Map.of());
+    publish.env = Map.of();
+    ShipperConfig config = publish.config();
     assertThat(config.loginsTopic()).isEqualTo("pop.logins");
     assertThat(config.serverId()).isEqualTo("cli");
   }

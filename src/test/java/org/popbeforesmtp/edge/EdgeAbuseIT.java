@@ -41,7 +41,7 @@ class EdgeAbuseIT {
     EdgeProtocolsTest.FakeLookup lookup = new EdgeProtocolsTest.FakeLookup();
     SimpleMeterRegistry metrics = new SimpleMeterRegistry();
     Map<String, String> settings = new HashMap<>(EdgeConfig.DEFAULTS);
-    EdgeProtocol.all().forEach(p -> settings.put(p.port().key(), "0"));
+    EdgeProtocol.all().forEach(p -> settings.put(p.port().name(), "0"));
     List<EdgeProtocol.Server> configured =
         EdgeProtocol.all().stream().map(p -> p.configure(settings)).toList();
     // the flood against an edge whose idle timeout (60 s) outlasts opening 10,000 connections

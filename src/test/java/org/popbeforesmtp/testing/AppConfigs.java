@@ -25,7 +25,7 @@ public final class AppConfigs {
     e.put("schema.registry.url", registryUrl);
     e.put("topic.grants", grantsTopic);
     e.put("http.port", "0");
-    EdgeProtocol.all().forEach(p -> e.put(p.port().key(), "0"));
+    EdgeProtocol.all().forEach(p -> e.put(p.port().name(), "0"));
     return EdgeConfig.from(ConfigSources.of(EdgeConfig.SETTINGS, EdgeConfig.DEFAULTS, e, kafka));
   }
 
