@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -23,9 +22,9 @@ import org.popbeforesmtp.config.ProcessorConfig;
 import org.popbeforesmtp.grants.GrantRules;
 import org.popbeforesmtp.grants.InvalidEventException;
 import org.popbeforesmtp.text.Instants;
+import org.popbeforesmtp.text.Setting;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.IModelTransformer;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -103,25 +102,14 @@ public final class AuditCommand implements Callable<Integer> {
     }
   }
 
-  /** The flags of each question: where Kafka is and the grant rules. */
-  static final class Flags implements IModelTransformer {
-    @Override
-    public CommandSpec transform(CommandSpec spec) {
-      return SettingFlags.add(
-          spec, ConfigSources.concat(ConfigSources.CLUSTER, ProcessorConfig.RULES), false);
-    }
-  }
-
   /** Replays one question and writes its answer. */
-  abstract static class Question implements Callable<Integer>, SettingFlags.Target {
-    @Spec CommandSpec spec;
-
-    private final Map<String, String> flags = new LinkedHashMap<>();
-
+  abstract static class Question extends SettingFlags.Flagged implements Callable<Integer> {
     @Override
-    public Map<String, String> flags() {
-      return flags;
+    List<Setting> flagged() {
+      return ConfigSources.concat(ConfigSources.CLUSTER, ProcessorConfig.RULES);
     }
+
+    @Spec CommandSpec spec;
 
     @Mixin Options options = new Options();
 
@@ -275,7 +263,7 @@ public final class AuditCommand implements Callable<Integer> {
 
   /** {@code audit ip}. */
   @Command(
-      modelTransformer = AuditCommand.Flags.class,
+      modelTransformer = SettingFlags.Transformer.class,
       name = "ip",
       mixinStandardHelpOptions = true,
       description = {
@@ -315,7 +303,7 @@ public final class AuditCommand implements Callable<Integer> {
 
   /** {@code audit user}. */
   @Command(
-      modelTransformer = AuditCommand.Flags.class,
+      modelTransformer = SettingFlags.Transformer.class,
       name = "user",
       mixinStandardHelpOptions = true,
       description = {"Every key a user's logins granted in a range, as intervals.", ""})
@@ -331,7 +319,7 @@ public final class AuditCommand implements Callable<Integer> {
 
   /** {@code audit export}. */
   @Command(
-      modelTransformer = AuditCommand.Flags.class,
+      modelTransformer = SettingFlags.Transformer.class,
       name = "export",
       mixinStandardHelpOptions = true,
       description = {

@@ -23,7 +23,6 @@ import org.popbeforesmtp.runtime.ProcessorApp;
 import org.popbeforesmtp.text.Durations;
 import org.popbeforesmtp.text.Setting;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.IModelTransformer;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -36,14 +35,24 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "dev",
     mixinStandardHelpOptions = true,
-    modelTransformer = DevCommand.Flags.class,
+    modelTransformer = SettingFlags.Transformer.class,
     description = {
       "Starts the whole stack in one JVM on 127.0.0.1 (embedded Kafka broker, dev schema registry,"
           + " processor, edge, ingest) and prints where each listens. Ctrl-C stops it. A"
           + " development convenience, not a deployment.",
       ""
     })
-public final class DevCommand implements Callable<Integer>, SettingFlags.Target {
+public final class DevCommand extends SettingFlags.Flagged implements Callable<Integer> {
+  @Override
+  List<Setting> flagged() {
+    return ProcessorConfig.RULES;
+  }
+
+  @Override
+  List<Setting> flaggedWithDefaults() {
+    return EdgeProtocol.all().stream().map(EdgeProtocol::port).toList();
+  }
+
   @Spec CommandSpec spec;
 
   @Option(
@@ -105,22 +114,6 @@ public final class DevCommand implements Callable<Integer>, SettingFlags.Target 
       defaultValue = "8082",
       description = "Edge HTTP port (default ${DEFAULT-VALUE}).")
   int edgePort;
-
-  /** Its flags made from settings: the protocols' ports (with their defaults) and the rules. */
-  static final class Flags implements IModelTransformer {
-    @Override
-    public CommandSpec transform(CommandSpec spec) {
-      SettingFlags.add(spec, EdgeProtocol.all().stream().map(EdgeProtocol::port).toList(), true);
-      return SettingFlags.add(spec, ProcessorConfig.RULES, false);
-    }
-  }
-
-  private final Map<String, String> flags = new LinkedHashMap<>();
-
-  @Override
-  public Map<String, String> flags() {
-    return flags;
-  }
 
   @Override
   public Integer call() throws Exception {

@@ -1,14 +1,13 @@
 package org.popbeforesmtp.cli;
 
-import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.popbeforesmtp.config.EdgeConfig;
 import org.popbeforesmtp.runtime.EdgeApp;
+import org.popbeforesmtp.text.Setting;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.IModelTransformer;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code edge}: the grant cache and the lookup protocol servers (Postfix policy, socketmap for
@@ -18,7 +17,7 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(
     name = "edge",
     mixinStandardHelpOptions = true,
-    modelTransformer = EdgeCommand.Flags.class,
+    modelTransformer = SettingFlags.Transformer.class,
     description = {
       "Answers MTAs from a local copy of relay.grants: Postfix (policy delegation, socketmap),"
           + " sendmail (socket map) and Exim (whoson over readsocket).",
@@ -29,19 +28,15 @@ import picocli.CommandLine.Model.CommandSpec;
           + " key=value go to the Kafka consumer unchanged (security.protocol, sasl.*, ssl.*).",
       ""
     })
-public final class EdgeCommand implements Callable<Integer>, SettingFlags.Target {
-  @Mixin ClusterOptions cluster = new ClusterOptions();
-
-  /** Its flags: every setting of the edge, each protocol's among them. */
-  static final class Flags implements IModelTransformer {
-    @Override
-    public CommandSpec transform(CommandSpec spec) {
-      return SettingFlags.add(spec, EdgeConfig.DECLARED, false);
-    }
+public final class EdgeCommand extends SettingFlags.Flagged implements Callable<Integer> {
+  @Override
+  List<Setting> flagged() {
+    return EdgeConfig.DECLARED;
   }
 
+  @Mixin ClusterOptions cluster = new ClusterOptions();
+
   private final Map<String, String> env;
-  private final Map<String, String> flags = new LinkedHashMap<>();
 
   public EdgeCommand() {
     this(System.getenv());
@@ -53,11 +48,6 @@ public final class EdgeCommand implements Callable<Integer>, SettingFlags.Target
 
   EdgeConfig config() {
     return EdgeConfig.from(cluster.load(EdgeConfig.SETTINGS, EdgeConfig.DEFAULTS, env, flags));
-  }
-
-  @Override
-  public Map<String, String> flags() {
-    return flags;
   }
 
   @Override

@@ -3,18 +3,16 @@ package org.popbeforesmtp.cli;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.popbeforesmtp.config.ShipperConfig;
 import org.popbeforesmtp.ingest.LogFollower;
 import org.popbeforesmtp.ingest.LogShipper;
 import org.popbeforesmtp.ingest.LoginLogParser;
 import org.popbeforesmtp.ingest.LoginPublisher;
+import org.popbeforesmtp.text.Setting;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.IModelTransformer;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
@@ -29,30 +27,20 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "import",
     mixinStandardHelpOptions = true,
-    modelTransformer = ImportCommand.Flags.class,
+    modelTransformer = SettingFlags.Transformer.class,
     description = "Publishes the logins found in old log files, with their original timestamps.")
-public final class ImportCommand implements Callable<Integer>, SettingFlags.Target {
+public final class ImportCommand extends SettingFlags.Flagged implements Callable<Integer> {
+  @Override
+  List<Setting> flagged() {
+    return ShipperOptions.IMPORT;
+  }
+
   @Spec CommandSpec spec;
 
   @Parameters(arity = "1..*", description = "Log files to import.")
   List<Path> files;
 
   @Mixin ClusterOptions cluster = new ClusterOptions();
-
-  /** Its flags: {@link ShipperOptions#IMPORT}. */
-  static final class Flags implements IModelTransformer {
-    @Override
-    public CommandSpec transform(CommandSpec spec) {
-      return SettingFlags.add(spec, ShipperOptions.IMPORT, false);
-    }
-  }
-
-  private final Map<String, String> flags = new LinkedHashMap<>();
-
-  @Override
-  public Map<String, String> flags() {
-    return flags;
-  }
 
   @Override
   public Integer call() throws Exception {

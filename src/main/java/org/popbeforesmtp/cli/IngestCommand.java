@@ -1,20 +1,18 @@
 package org.popbeforesmtp.cli;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.popbeforesmtp.config.IngestConfig;
 import org.popbeforesmtp.runtime.IngestApp;
+import org.popbeforesmtp.text.Setting;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.IModelTransformer;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code ingest}: the Dovecot auth-policy endpoint, until SIGTERM. */
 @Command(
     name = "ingest",
     mixinStandardHelpOptions = true,
-    modelTransformer = IngestCommand.Flags.class,
+    modelTransformer = SettingFlags.Transformer.class,
     description = {
       "Receives Dovecot auth-policy reports on POST /v1/dovecot-policy and publishes them as"
           + " login events to mail.logins.",
@@ -24,23 +22,13 @@ import picocli.CommandLine.Model.CommandSpec;
           + " keys, PBS_KAFKA_<NAME> variables and --kafka key=value go to the Kafka producer.",
       ""
     })
-public final class IngestCommand implements Callable<Integer>, SettingFlags.Target {
-  @Mixin ClusterOptions cluster = new ClusterOptions();
-
-  /** Its flags: every setting of ingest. */
-  static final class Flags implements IModelTransformer {
-    @Override
-    public CommandSpec transform(CommandSpec spec) {
-      return SettingFlags.add(spec, IngestConfig.DECLARED, false);
-    }
-  }
-
-  private final Map<String, String> flags = new LinkedHashMap<>();
-
+public final class IngestCommand extends SettingFlags.Flagged implements Callable<Integer> {
   @Override
-  public Map<String, String> flags() {
-    return flags;
+  List<Setting> flagged() {
+    return IngestConfig.DECLARED;
   }
+
+  @Mixin ClusterOptions cluster = new ClusterOptions();
 
   IngestConfig config() {
     return IngestConfig.from(

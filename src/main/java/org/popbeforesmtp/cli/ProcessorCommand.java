@@ -1,23 +1,22 @@
 package org.popbeforesmtp.cli;
 
-import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.popbeforesmtp.config.ProcessorConfig;
 import org.popbeforesmtp.runtime.Dashboard;
 import org.popbeforesmtp.runtime.ProcessorApp;
+import org.popbeforesmtp.text.Setting;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.IModelTransformer;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code processor}: runs the grant processor and its HTTP API until SIGTERM. */
 @Command(
     name = "processor",
     mixinStandardHelpOptions = true,
-    modelTransformer = ProcessorCommand.Flags.class,
+    modelTransformer = SettingFlags.Transformer.class,
     description = {
       "Turns login events (mail.logins) into relay grants (relay.grants) and serves them over HTTP.",
       "",
@@ -29,20 +28,15 @@ import picocli.CommandLine.Model.CommandSpec;
           + " clients and Streams unchanged (security.protocol, sasl.*, ssl.*, tuning).",
       ""
     })
-public final class ProcessorCommand implements Callable<Integer>, SettingFlags.Target {
+public final class ProcessorCommand extends SettingFlags.Flagged implements Callable<Integer> {
+  @Override
+  List<Setting> flagged() {
+    return ProcessorConfig.DECLARED;
+  }
+
   private static final Logger LOG = LoggerFactory.getLogger(ProcessorCommand.class);
 
   @Mixin ClusterOptions cluster = new ClusterOptions();
-
-  /** Its flags: every setting of the processor that has one. */
-  static final class Flags implements IModelTransformer {
-    @Override
-    public CommandSpec transform(CommandSpec spec) {
-      return SettingFlags.add(spec, ProcessorConfig.DECLARED, false);
-    }
-  }
-
-  private final Map<String, String> flags = new LinkedHashMap<>();
 
   private final Map<String, String> env;
 
@@ -53,11 +47,6 @@ public final class ProcessorCommand implements Callable<Integer>, SettingFlags.T
 
   ProcessorCommand(Map<String, String> env) {
     this.env = env;
-  }
-
-  @Override
-  public Map<String, String> flags() {
-    return flags;
   }
 
   ProcessorConfig config() {

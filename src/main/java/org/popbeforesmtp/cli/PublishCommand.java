@@ -3,7 +3,7 @@ package org.popbeforesmtp.cli;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -18,8 +18,8 @@ import org.popbeforesmtp.ingest.LoginPublisher;
 import org.popbeforesmtp.net.IpAddress;
 import org.popbeforesmtp.text.Durations;
 import org.popbeforesmtp.text.Instants;
+import org.popbeforesmtp.text.Setting;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.IModelTransformer;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -29,30 +29,20 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "publish",
     mixinStandardHelpOptions = true,
-    modelTransformer = PublishCommand.Flags.class,
+    modelTransformer = SettingFlags.Transformer.class,
     description = "Publishes one login event to mail.logins and waits for Kafka's acknowledgement.")
-public final class PublishCommand implements Callable<Integer>, SettingFlags.Target {
+public final class PublishCommand extends SettingFlags.Flagged implements Callable<Integer> {
+  @Override
+  List<Setting> flagged() {
+    return ShipperOptions.PUBLISH;
+  }
+
   @Spec CommandSpec spec;
 
   @Mixin ClusterOptions cluster = new ClusterOptions();
 
-  /** Its flags: {@link ShipperOptions#PUBLISH}. */
-  static final class Flags implements IModelTransformer {
-    @Override
-    public CommandSpec transform(CommandSpec spec) {
-      return SettingFlags.add(spec, ShipperOptions.PUBLISH, false);
-    }
-  }
-
-  private final Map<String, String> flags = new LinkedHashMap<>();
-
   /** The process environment (a test gives its own). */
   Map<String, String> env = System.getenv();
-
-  @Override
-  public Map<String, String> flags() {
-    return flags;
-  }
 
   ShipperConfig config() {
     return ShipperOptions.config(cluster, ShipperOptions.PUBLISH, env, flags);

@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -17,26 +16,30 @@ import org.popbeforesmtp.ingest.LogFollower;
 import org.popbeforesmtp.ingest.LogShipper;
 import org.popbeforesmtp.ingest.LoginLogParser;
 import org.popbeforesmtp.ingest.LoginPublisher;
+import org.popbeforesmtp.text.Setting;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.IModelTransformer;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 
 /** {@code tail}: follows POP/IMAP server logs and publishes their logins, until SIGTERM. */
 @Command(
     name = "tail",
     mixinStandardHelpOptions = true,
-    modelTransformer = TailCommand.Flags.class,
+    modelTransformer = SettingFlags.Transformer.class,
     description = {
       "Follows log files (Dovecot, Courier, Cyrus, UW ipop3d/imapd, qpopper; own or syslog"
           + " format) through rotation and publishes logins, logouts and failures to mail.logins."
           + " A checkpoint per file (in --state-dir) makes a restart continue where it stopped.",
       ""
     })
-public final class TailCommand implements Callable<Integer>, SettingFlags.Target {
+public final class TailCommand extends SettingFlags.Flagged implements Callable<Integer> {
+  @Override
+  List<Setting> flagged() {
+    return ShipperOptions.TAIL;
+  }
+
   private static final Logger LOG = LoggerFactory.getLogger(TailCommand.class);
 
   @Parameters(
@@ -46,23 +49,8 @@ public final class TailCommand implements Callable<Integer>, SettingFlags.Target
 
   @Mixin ClusterOptions cluster = new ClusterOptions();
 
-  /** Its flags: {@link ShipperOptions#TAIL}. */
-  static final class Flags implements IModelTransformer {
-    @Override
-    public CommandSpec transform(CommandSpec spec) {
-      return SettingFlags.add(spec, ShipperOptions.TAIL, false);
-    }
-  }
-
-  private final Map<String, String> flags = new LinkedHashMap<>();
-
   /** The process environment (a test gives its own). */
   Map<String, String> env = System.getenv();
-
-  @Override
-  public Map<String, String> flags() {
-    return flags;
-  }
 
   /** The settings: defaults, --config file, PBS_* environment, then the flags. */
   ShipperConfig config() {

@@ -1,6 +1,5 @@
 package org.popbeforesmtp.cli;
 
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -10,8 +9,8 @@ import org.popbeforesmtp.config.ConfigSources;
 import org.popbeforesmtp.config.ProcessorConfig;
 import org.popbeforesmtp.grants.Topics;
 import org.popbeforesmtp.runtime.TopicProvisioner;
+import org.popbeforesmtp.text.Setting;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.IModelTransformer;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
@@ -21,7 +20,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "topics",
     mixinStandardHelpOptions = true,
-    modelTransformer = TopicsCommand.Flags.class,
+    modelTransformer = SettingFlags.Transformer.class,
     description = {
       "Creates (create) or checks (check) every topic of the system with the processor's rules:"
           + " partitions, replication factor, cleanup policies. For deployments where the"
@@ -34,7 +33,12 @@ import picocli.CommandLine.Spec;
           + " is missing (check) or misconfigured.",
       ""
     })
-public final class TopicsCommand implements Callable<Integer>, SettingFlags.Target {
+public final class TopicsCommand extends SettingFlags.Flagged implements Callable<Integer> {
+  @Override
+  List<Setting> flagged() {
+    return ConfigSources.concat(ConfigSources.CLUSTER, ProcessorConfig.TOPIC_CREATION);
+  }
+
   /** What to do. */
   enum Action {
     create,
@@ -47,22 +51,6 @@ public final class TopicsCommand implements Callable<Integer>, SettingFlags.Targ
   Action action;
 
   @Mixin ClusterOptions cluster = new ClusterOptions();
-
-  /** Its flags: where Kafka is, and how topics are made. */
-  static final class Flags implements IModelTransformer {
-    @Override
-    public CommandSpec transform(CommandSpec spec) {
-      return SettingFlags.add(
-          spec, ConfigSources.concat(ConfigSources.CLUSTER, ProcessorConfig.TOPIC_CREATION), false);
-    }
-  }
-
-  private final Map<String, String> flags = new LinkedHashMap<>();
-
-  @Override
-  public Map<String, String> flags() {
-    return flags;
-  }
 
   private final Map<String, String> env;
 
