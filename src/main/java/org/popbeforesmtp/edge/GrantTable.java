@@ -78,17 +78,13 @@ public final class GrantTable {
       int m = metaOf(key);
       long hi = key.network().hi();
       long lo = key.network().lo();
-      int mask = meta.length - 1;
-      int i = hash(m, hi, lo) & mask;
-      while (meta[i] != 0) {
-        if (meta[i] == m && his[i] == hi && los[i] == lo) {
-          expires[i] = expiresAt;
-          if (keepUsers) {
-            users[i] = user;
-          }
-          return;
+      int i = slot(m, hi, lo);
+      if (meta[i] != 0) {
+        expires[i] = expiresAt;
+        if (keepUsers) {
+          users[i] = user;
         }
-        i = (i + 1) & mask;
+        return;
       }
       meta[i] = m;
       his[i] = hi;
@@ -108,23 +104,25 @@ public final class GrantTable {
   public void remove(IpPrefix key) {
     long stamp = lock.writeLock();
     try {
-      int m = metaOf(key);
-      long hi = key.network().hi();
-      long lo = key.network().lo();
-      int mask = meta.length - 1;
-      int i = hash(m, hi, lo) & mask;
-      while (meta[i] != 0) {
-        if (meta[i] == m && his[i] == hi && los[i] == lo) {
-          deleteAt(i);
-          size--;
-          lengths(key.network().isV4())[key.length()]--;
-          return;
-        }
-        i = (i + 1) & mask;
+      int i = slot(metaOf(key), key.network().hi(), key.network().lo());
+      if (meta[i] != 0) {
+        deleteAt(i);
+        size--;
+        lengths(key.network().isV4())[key.length()]--;
       }
     } finally {
       lock.unlockWrite(stamp);
     }
+  }
+
+  /** The slot holding the key {@code (m, hi, lo)}, or the empty slot where it would go. */
+  private int slot(int m, long hi, long lo) {
+    int mask = meta.length - 1;
+    int i = hash(m, hi, lo) & mask;
+    while (meta[i] != 0 && !(meta[i] == m && his[i] == hi && los[i] == lo)) {
+      i = (i + 1) & mask;
+    }
+    return i;
   }
 
   /** Backward-shift deletion: keeps probe chains intact without tombstone markers. */

@@ -65,30 +65,30 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
 
   @Override
   public int register(String subject, Schema schema) {
-    String cacheKey = subject + '\n' + schema;
-    Integer cached = idsBySubjectAndSchema.get(cacheKey);
-    if (cached != null) {
-      return cached;
-    }
-    String what = "registering a schema under subject '" + subject + "'";
-    JsonNode body =
-        send("POST", "/subjects/" + encode(subject) + "/versions", schemaBody(schema), what);
-    int id = requireInt(body, "id", what);
-    idsBySubjectAndSchema.put(cacheKey, id);
-    schemasById.putIfAbsent(id, schema);
-    return id;
+    return id(
+        subject,
+        schema,
+        "/subjects/" + encode(subject) + "/versions",
+        "registering a schema under subject '" + subject + "'");
   }
 
   @Override
   public int idOf(String subject, Schema schema) {
+    return id(
+        subject,
+        schema,
+        "/subjects/" + encode(subject),
+        "looking up a schema under subject '" + subject + "'");
+  }
+
+  /** The id the registry answers a POST of {@code schema} to {@code path} with (cached). */
+  private int id(String subject, Schema schema, String path, String what) {
     String cacheKey = subject + '\n' + schema;
     Integer cached = idsBySubjectAndSchema.get(cacheKey);
     if (cached != null) {
       return cached;
     }
-    String what = "looking up a schema under subject '" + subject + "'";
-    JsonNode body = send("POST", "/subjects/" + encode(subject), schemaBody(schema), what);
-    int id = requireInt(body, "id", what);
+    int id = requireInt(send("POST", path, schemaBody(schema), what), "id", what);
     idsBySubjectAndSchema.put(cacheKey, id);
     schemasById.putIfAbsent(id, schema);
     return id;
