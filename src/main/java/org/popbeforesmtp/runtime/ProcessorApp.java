@@ -233,15 +233,7 @@ public final class ProcessorApp implements AutoCloseable {
     GrantRules rules = new GrantRules(config.policy());
     GrantQueries queries =
         new GrantQueries(streams, rules, self, Clock.systemUTC(), Duration.ofSeconds(2));
-    http.get(
-        "/v1/grants/{ip}", ctx -> answer(ctx, queries.grant(ctx.pathParam("ip"), forwarded(ctx))));
-    http.get(
-        "/v1/grants",
-        ctx -> answer(ctx, queries.grantsOfUser(ctx.queryParam("user"), forwarded(ctx))));
-    http.get(
-        "/v1/logins/{ip}",
-        ctx -> answer(ctx, queries.history(ctx.pathParam("ip"), forwarded(ctx))));
-    http.post("/v1/revocations", this::revoke);
+    ProcessorHttpApi.serve(http, queries, revocationEndpoint);
     Dashboard.serve(
         http,
         () -> {
@@ -282,27 +274,6 @@ public final class ProcessorApp implements AutoCloseable {
     }
   }
 
-  private static void answer(Context ctx, GrantQueries.Answer answer) {
-    if (answer.status() == 503) {
-      ctx.header("Retry-After", "1");
-    }
-    ctx.header("X-Served-By", answer.servedBy());
-    ctx.contentType("application/json").status(answer.status()).result(answer.body());
-  }
-
-  private void revoke(Context ctx) {
-    RevocationEndpoint.Response r =
-        revocationEndpoint.handle(
-            ctx.header("Content-Type"),
-            ctx.req().getRemoteAddr(),
-            ctx.header("Authorization"),
-            ctx.body());
-    if (r.retryAfter() > 0) {
-      ctx.header("Retry-After", Integer.toString(r.retryAfter()));
-    }
-    ctx.contentType("application/json").status(r.status()).result(r.body());
-  }
-
   /** Publishes a revocation and waits for Kafka's acknowledgement (10 s at most). */
   private void publishRevocation(Revocation revocation) throws Exception {
     revocations()
@@ -323,10 +294,6 @@ public final class ProcessorApp implements AutoCloseable {
               new AvroSerializer<>(Revocation.class, registry, config.registry().autoRegister()));
     }
     return revocationProducer;
-  }
-
-  private static boolean forwarded(Context ctx) {
-    return ctx.header(GrantQueries.FORWARDED_HEADER) != null;
   }
 
   private static void health(Context ctx, boolean ok) {
