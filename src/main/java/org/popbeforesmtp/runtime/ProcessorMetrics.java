@@ -58,6 +58,7 @@ final class ProcessorMetrics {
         .register(metrics);
     Gauge.builder("pop_before_smtp_kafka_reachable", kafkaReachable, r -> r.getAsBoolean() ? 1 : 0)
         .description("0 while the last cluster description (every 15 s) failed")
+        .strongReference(true) // a gauge holds its object weakly: this one is only a lambda
         .register(metrics);
     Gauge.builder("pop_before_smtp_grants_live", streams, s -> sum(s, "grants-live"))
         .description("grants currently published by this instance's active tasks")
