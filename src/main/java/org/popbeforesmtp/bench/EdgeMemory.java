@@ -1,6 +1,5 @@
 package org.popbeforesmtp.bench;
 
-import java.time.Clock;
 import java.time.Duration;
 import org.popbeforesmtp.edge.GrantCache;
 import org.popbeforesmtp.edge.GrantTable;
@@ -56,10 +55,7 @@ final class EdgeMemory extends Scenario {
     double[] runs = new double[quick ? 1 : 3];
     for (int run = 0; run < runs.length; run++) {
       long t = System.nanoTime();
-      try (GrantCache cache =
-          new GrantCache(
-                  bench.client(), topics.grants(), bench.registry, Clock.systemUTC(), Duration.ZERO)
-              .start()) {
+      try (GrantCache cache = edgeCache(topics)) {
         while (!cache.isReady()) {
           Thread.sleep(5);
         }

@@ -6,7 +6,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Iterator;
@@ -59,14 +58,7 @@ final class LoginToEdge extends Scenario {
     Topics topics = bench.topics("latency", 3);
     try (ProcessorApp p =
             bench.processor(topics, "bench-latency-" + shortId(), Map.of("ttl", "30m"), Map.of());
-        GrantCache edge =
-            new GrantCache(
-                    bench.client(),
-                    topics.grants(),
-                    bench.registry,
-                    Clock.systemUTC(),
-                    Duration.ZERO)
-                .start()) {
+        GrantCache edge = edgeCache(topics)) {
       awaitReady(p, edge);
       int seconds = quick ? 4 : 10;
       // 10k/s last: it saturates the processor, and its backlog would delay the phases after it

@@ -1,6 +1,7 @@
 package org.popbeforesmtp.bench;
 
 import java.lang.management.ManagementFactory;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.popbeforesmtp.avro.Protocol;
 import org.popbeforesmtp.avro.RelayGrant;
 import org.popbeforesmtp.edge.GrantCache;
+import org.popbeforesmtp.grants.Topics;
 import org.popbeforesmtp.registry.AvroSerializer;
 import org.popbeforesmtp.runtime.ProcessorApp;
 
@@ -145,5 +147,12 @@ abstract class Scenario {
     p.put("batch.size", Integer.toString(256 * 1024));
     p.put("compression.type", "lz4");
     return p;
+  }
+
+  /** An edge's grant cache on {@code topics}' grants, started (it loads in the background). */
+  GrantCache edgeCache(Topics topics) {
+    return new GrantCache(
+            bench.client(), topics.grants(), bench.registry, Clock.systemUTC(), Duration.ZERO)
+        .start();
   }
 }

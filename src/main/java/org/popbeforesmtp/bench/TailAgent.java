@@ -108,14 +108,7 @@ final class TailAgent extends Scenario {
     Topics liveTopics = bench.topics("tail-live", 3);
     try (ProcessorApp p =
             bench.processor(liveTopics, "bench-tail-" + shortId(), Map.of("ttl", "30m"), Map.of());
-        GrantCache edge =
-            new GrantCache(
-                    bench.client(),
-                    liveTopics.grants(),
-                    bench.registry,
-                    Clock.systemUTC(),
-                    Duration.ZERO)
-                .start()) {
+        GrantCache edge = edgeCache(liveTopics)) {
       awaitReady(p, edge);
       Path live = dir.resolve("live.log");
       Files.writeString(live, "");
