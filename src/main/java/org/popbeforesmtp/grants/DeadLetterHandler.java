@@ -58,6 +58,12 @@ public final class DeadLetterHandler
     if (SchemaRegistryException.unavailableIn(exception) != null) {
       return ProcessingExceptionHandler.Response.fail(); // as below: waited for, not dead-lettered
     }
+    if (context.topic() == null) {
+      // a punctuation (the expiry scan, the TTL reconcile) has no record to dead-letter: what it
+      // met is the stream thread's trouble (Kafka during an outage), which fails the thread, and
+      // the processor replaces it or stops (ThreadRecovery)
+      return ProcessingExceptionHandler.Response.fail();
+    }
     return ProcessingExceptionHandler.Response.resume(deadLetter(context, exception));
   }
 

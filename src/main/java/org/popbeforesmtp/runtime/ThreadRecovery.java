@@ -73,7 +73,7 @@ final class ThreadRecovery {
       }
       return registryPause;
     }
-    if (!(root(e) instanceof KafkaException)) {
+    if (!kafkaError(root(e))) {
       return null;
     }
     while (!recent.isEmpty() && now - recent.peekFirst() > WINDOW.toNanos()) {
@@ -93,6 +93,21 @@ final class ThreadRecovery {
   /** Times a thread was replaced because the schema registry did not answer. */
   long registryWaits() {
     return registryWaits.get();
+  }
+
+  /**
+   * A Kafka client's error: a {@link KafkaException}, or what a client throws about its own state
+   * (the producer's {@code IllegalStateException} when a commit timed out during an outage and the
+   * transaction must be retried), which a new thread with a new producer clears.
+   */
+  static boolean kafkaError(Throwable root) {
+    if (root instanceof KafkaException) {
+      return true;
+    }
+    StackTraceElement[] where = root.getStackTrace();
+    return root instanceof IllegalStateException
+        && where.length > 0
+        && where[0].getClassName().startsWith("org.apache.kafka.clients.");
   }
 
   /** The innermost cause. */

@@ -34,6 +34,25 @@ class ThreadRecoveryTest {
   }
 
   @Test
+  void aKafkaClientsOwnStateErrorReplacesTheThread() {
+    // what a punctuation met in CI after a full cluster outage: the producer refuses to send
+    // because the previous commitTransaction timed out
+    IllegalStateException pending =
+        new IllegalStateException(
+            "Cannot attempt operation `send` because the previous call to `commitTransaction`"
+                + " timed out and must be retried");
+    pending.setStackTrace(
+        new StackTraceElement[] {
+          new StackTraceElement(
+              "org.apache.kafka.clients.producer.internals.TransactionManager",
+              "throwIfPendingState",
+              "TransactionManager.java",
+              1310)
+        });
+    assertThat(replaced(new StreamsException(pending))).isTrue();
+  }
+
+  @Test
   void aThreadThatKeepsFailingFailsTheProcessorUntilTheWindowHasPassed() {
     KafkaException e = new KafkaException("again");
     for (int i = 0; i < ThreadRecovery.MAX_REPLACEMENTS; i++) {
