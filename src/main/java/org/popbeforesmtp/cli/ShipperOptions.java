@@ -16,15 +16,16 @@ import org.popbeforesmtp.text.Setting;
 final class ShipperOptions {
   private ShipperOptions() {}
 
-  private static final Setting TOPIC = IngestConfig.LOGINS_TOPIC.withAliases("--topic");
+  /** What the log readers ({@code tail}, {@code import}) share. */
+  private static final List<Setting> LOG_READERS =
+      ConfigSources.concat(
+          ConfigSources.CLUSTER,
+          List.of(ShipperConfig.LOGINS_TOPIC, IngestConfig.SERVER_ID, ShipperConfig.ZONE));
 
   static final List<Setting> TAIL =
       ConfigSources.concat(
-          ConfigSources.CLUSTER,
+          LOG_READERS,
           List.of(
-              TOPIC,
-              IngestConfig.SERVER_ID,
-              ShipperConfig.ZONE,
               ShipperConfig.STATE_DIR.shown(
                   "`/var/lib/pop-before-smtp/tail` as root (or where writable), else"
                       + " `~/.local/state/pop-before-smtp/tail`"),
@@ -32,18 +33,13 @@ final class ShipperOptions {
 
   static final List<Setting> IMPORT =
       ConfigSources.concat(
-          ConfigSources.CLUSTER,
-          List.of(
-              TOPIC,
-              IngestConfig.SERVER_ID,
-              ShipperConfig.ZONE,
-              ShipperConfig.STATE_DIR.withDefault(".pop-before-smtp-import")));
+          LOG_READERS, List.of(ShipperConfig.STATE_DIR.withDefault(".pop-before-smtp-import")));
 
   static final List<Setting> PUBLISH =
       ConfigSources.concat(
           ConfigSources.CLUSTER,
           List.of(
-              TOPIC,
+              ShipperConfig.LOGINS_TOPIC,
               IngestConfig.SERVER_ID
                   .withDefault("cli")
                   .withAliases("--server")

@@ -31,6 +31,9 @@ public record ShipperConfig(
     Duration pollInterval,
     Map<String, String> kafka) {
 
+  /** The logins topic; {@code --topic} is its flag's older name. */
+  public static final Setting LOGINS_TOPIC = IngestConfig.LOGINS_TOPIC.withAliases("--topic");
+
   /** How often {@code tail} looks for new lines. */
   public static final Setting POLL_INTERVAL =
       Setting.of("poll.interval", "200ms", "how often `tail` looks for new lines");
@@ -56,7 +59,7 @@ public record ShipperConfig(
       ConfigSources.concat(
           ConfigSources.CLUSTER,
           List.of(
-              IngestConfig.LOGINS_TOPIC.withAliases("--topic"),
+              LOGINS_TOPIC,
               IngestConfig.SERVER_ID.shown("this host's name (`publish`: `cli`)"),
               ZONE,
               STATE_DIR,

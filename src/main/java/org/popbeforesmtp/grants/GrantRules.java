@@ -39,11 +39,8 @@ public final class GrantRules {
 
   public GrantRules(GrantPolicy policy) {
     this.policy = policy;
-    GrantKeys keys = policy.keys();
     this.addressNeeded =
-        !policy.neverGrant().isEmpty()
-            || keys.ipv4PrefixLength() != 32
-            || keys.ipv6PrefixLength() != 128;
+        !policy.neverGrant().isEmpty() || !policy.keys().equals(GrantKeys.PER_ADDRESS);
     this.ttl = policy.ttl().toMillis();
     this.retention = policy.sessionRetention().toMillis();
   }

@@ -140,16 +140,16 @@ public final class GrantState {
 
   /** Folds sessions and a new share into one session; users are merged share by share. */
   static GrantState merge(List<GrantState> sessions, Share added, int maxUsersPerKey) {
-    boolean overCap = maxUsersPerKey > 0 && 1 > maxUsersPerKey;
     // the common logins, without the general merge's lists: a new session, or one more login of
-    // the one user of one session (the same result as below)
+    // the one user of one session (the same result as below: one user is never over a cap, which
+    // is at least 1)
     if (sessions.isEmpty()) {
-      return new GrantState(List.of(added), overCap);
+      return new GrantState(List.of(added), false);
     }
     if (sessions.size() == 1) {
       GrantState only = sessions.get(0);
       if (only.shares.size() == 1 && only.latest.username().equals(added.username())) {
-        return new GrantState(List.of(only.latest.plus(added)), only.sharedAddress || overCap);
+        return new GrantState(List.of(only.latest.plus(added)), only.sharedAddress);
       }
     }
     List<Share> merged = new ArrayList<>();
