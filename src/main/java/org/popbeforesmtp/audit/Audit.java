@@ -60,37 +60,6 @@ public final class Audit {
     }
   }
 
-  /**
-   * Replays {@code [from, to]} on {@link #defaultThreads()} threads and hands the matching
-   * intervals and refusals over as they close.
-   *
-   * @param now the current time: grants still live at the end of the range are reported running
-   */
-  public static Report run(
-      HistoryReader reader,
-      GrantPolicy policy,
-      Topics topics,
-      Question question,
-      long from,
-      long to,
-      long now,
-      Consumer<GrantInterval> intervals,
-      Consumer<RefusedLogin> refusals,
-      HistoryReader.Progress progress) {
-    return run(
-        reader,
-        policy,
-        topics,
-        question,
-        from,
-        to,
-        now,
-        defaultThreads(),
-        intervals,
-        refusals,
-        progress);
-  }
-
   /** One replay thread per core: the rules, decoding and fetching are what a replay waits for. */
   public static int defaultThreads() {
     return Runtime.getRuntime().availableProcessors();

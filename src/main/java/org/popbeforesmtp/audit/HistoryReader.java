@@ -34,7 +34,13 @@ import org.popbeforesmtp.registry.SchemaRegistryClient;
  * are counted and reported, never abort the read.
  */
 public final class HistoryReader implements AutoCloseable {
-  private static final int BUFFER_PER_PARTITION = 20_000;
+  /**
+   * Records buffered per partition for the merge by time. Small: buffered records are young objects
+   * that each collection copies (20,000 per partition made the day's replay 10–25% slower than
+   * 2,000); the consumer's fetched bytes wait in its own buffers, outside the young heap.
+   */
+  private static final int BUFFER_PER_PARTITION = 2_000;
+
   private static final Duration POLL = Duration.ofMillis(500);
   private static final int UNDECODABLE_KEPT = 100;
 

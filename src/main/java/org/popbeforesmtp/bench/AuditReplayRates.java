@@ -122,6 +122,16 @@ final class AuditReplayRates extends Scenario {
             f2(export.median() / ceiling.median()));
         r.figure("recordsPerSecond_threads" + threads, export.median());
         r.figure("exportRatioToReadDecode_threads" + threads, export.median() / ceiling.median());
+        bench.progress(
+            "  day, "
+                + threads
+                + (threads == 1 ? " thread: " : " threads: ")
+                + export.show("%,.0f")
+                + " logins/s, "
+                + f2(export.median() / ceiling.median())
+                + " × read + decode ("
+                + ceiling.show("%,.0f")
+                + "/s)");
       }
       long read = 0;
       double[] ipSecs = new double[repeats];

@@ -29,7 +29,6 @@ import org.popbeforesmtp.edge.GrantCache;
 import org.popbeforesmtp.grants.Topics;
 import org.popbeforesmtp.ingest.LoginPublisher;
 import org.popbeforesmtp.runtime.IngestApp;
-import org.popbeforesmtp.runtime.ProcessorApp;
 
 /** The bench scenario {@code login-to-edge}. */
 final class LoginToEdge extends Scenario {
@@ -56,10 +55,8 @@ final class LoginToEdge extends Scenario {
             "max ms",
             "generator CPU");
     Topics topics = bench.topics("latency", 3);
-    try (ProcessorApp p =
-            bench.processor(topics, "bench-latency-" + shortId(), Map.of("ttl", "30m"), Map.of());
-        GrantCache edge = edgeCache(topics)) {
-      awaitReady(p, edge);
+    try (Pipeline pipeline = pipeline(topics, "bench-latency")) {
+      GrantCache edge = pipeline.edge();
       int seconds = quick ? 4 : 10;
       // 10k/s last: it saturates the processor, and its backlog would delay the phases after it
       int[] rates = {1000};

@@ -1,5 +1,6 @@
 package org.popbeforesmtp.bench;
 
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.time.Clock;
 import java.time.Duration;
@@ -7,6 +8,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
@@ -66,14 +68,40 @@ abstract class Scenario {
     return UUID.randomUUID().toString().substring(0, 8);
   }
 
-  static void awaitReady(ProcessorApp p, GrantCache edge) throws InterruptedException {
+  /** A processor and an edge's grant cache on the same topics; closing stops the edge first. */
+  record Pipeline(ProcessorApp processor, GrantCache edge) implements AutoCloseable {
+    @Override
+    public void close() {
+      try (processor) {
+        edge.close();
+      }
+    }
+  }
+
+  /**
+   * A processor of application {@code name} plus an id (TTL 30 min) and an edge's grant cache on
+   * {@code topics}, both ready.
+   */
+  Pipeline pipeline(Topics topics, String name) throws IOException, InterruptedException {
+    ProcessorApp processor =
+        bench.processor(topics, name + "-" + shortId(), Map.of("ttl", "30m"), Map.of());
+    Pipeline started;
+    try {
+      started = new Pipeline(processor, edgeCache(topics));
+    } catch (RuntimeException e) {
+      processor.close();
+      throw e;
+    }
     long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-    while (p.streams().state() != KafkaStreams.State.RUNNING || !edge.isReady()) {
+    while (started.processor().streams().state() != KafkaStreams.State.RUNNING
+        || !started.edge().isReady()) {
       if (System.nanoTime() > deadline) {
+        started.close();
         throw new IllegalStateException("processor or edge not ready within a minute");
       }
       Thread.sleep(50);
     }
+    return started;
   }
 
   /**

@@ -16,7 +16,6 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
@@ -26,7 +25,6 @@ import org.popbeforesmtp.ingest.LogFollower;
 import org.popbeforesmtp.ingest.LogShipper;
 import org.popbeforesmtp.ingest.LoginLogParser;
 import org.popbeforesmtp.ingest.LoginPublisher;
-import org.popbeforesmtp.runtime.ProcessorApp;
 
 /** The bench scenario {@code tail-agent}. */
 final class TailAgent extends Scenario {
@@ -106,10 +104,8 @@ final class TailAgent extends Scenario {
     // append → edge: the agent's loop as `tail` runs it (poll every 200 ms when idle), on fresh
     // topics so the processor has no backlog
     Topics liveTopics = bench.topics("tail-live", 3);
-    try (ProcessorApp p =
-            bench.processor(liveTopics, "bench-tail-" + shortId(), Map.of("ttl", "30m"), Map.of());
-        GrantCache edge = edgeCache(liveTopics)) {
-      awaitReady(p, edge);
+    try (Pipeline pipeline = pipeline(liveTopics, "bench-tail")) {
+      GrantCache edge = pipeline.edge();
       Path live = dir.resolve("live.log");
       Files.writeString(live, "");
       try (LoginPublisher publisher =

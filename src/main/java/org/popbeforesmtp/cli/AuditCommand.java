@@ -187,7 +187,7 @@ public final class AuditCommand implements Callable<Integer> {
                 + "); widen the range or drop --from/--to");
       }
       Audit.Question question = question(); // every argument checked before anything opens
-      Properties props = ConfigSources.clientProperties(config.bootstrapServers(), config.kafka());
+      Properties props = config.clientProperties();
       PrintWriter err = spec.commandLine().getErr();
       // a file is written next to its destination and moved there when the answer is complete:
       // a failed command leaves no partial file

@@ -34,7 +34,8 @@ public record EdgeConfig(
     Duration idleTimeout,
     Duration requestTimeout,
     int maxConnections,
-    Map<String, String> kafka) {
+    Map<String, String> kafka)
+    implements ClusterClient {
 
   /** The setting that lists the protocols to serve. */
   public static final String PROTOCOLS = "protocols";

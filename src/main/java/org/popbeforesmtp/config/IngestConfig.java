@@ -32,7 +32,8 @@ public record IngestConfig(
     int queueCapacity,
     Duration maxUnavailable,
     int whosonPort,
-    Map<String, String> kafka) {
+    Map<String, String> kafka)
+    implements ClusterClient {
 
   /** The value of {@code whoson.port} that keeps the whoson writer server off. */
   public static final String OFF = "off";

@@ -45,7 +45,8 @@ public record ProcessorConfig(
     String advertisedHost,
     String instanceId,
     String adminToken,
-    Map<String, String> kafka) {
+    Map<String, String> kafka)
+    implements ClusterClient {
 
   /** The grant rules (processor, audit, dev). */
   public static final List<Setting> RULES =

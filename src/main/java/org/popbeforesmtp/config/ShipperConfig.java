@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import org.popbeforesmtp.registry.SerdeConfig;
 import org.popbeforesmtp.text.Durations;
@@ -29,7 +28,8 @@ public record ShipperConfig(
     ZoneId zone,
     Path stateDir,
     Duration pollInterval,
-    Map<String, String> kafka) {
+    Map<String, String> kafka)
+    implements ClusterClient {
 
   /** The logins topic; {@code --topic} is its flag's older name. */
   public static final Setting LOGINS_TOPIC = IngestConfig.LOGINS_TOPIC.withAliases("--topic");
@@ -94,10 +94,5 @@ public record ShipperConfig(
         stateDir == null ? null : Path.of(stateDir),
         Durations.parse("poll.interval", sources.require("poll.interval")),
         sources.kafka());
-  }
-
-  /** The Kafka producer's properties: the pass-through settings and the brokers. */
-  public Properties clientProperties() {
-    return ConfigSources.clientProperties(bootstrapServers, kafka);
   }
 }

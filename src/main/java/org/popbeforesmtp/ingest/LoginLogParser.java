@@ -8,6 +8,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -72,6 +73,22 @@ public final class LoginLogParser {
   private static final Pattern QPOPPER_BAD =
       Pattern.compile(
           "\\bpopper\\[\\d+\\]: \\S+ at \\S+ \\(([^)]+)\\): -ERR \\[AUTH\\] Password supplied for \"([^\"]+)\" is incorrect");
+
+  /**
+   * A format whose every line is a login with one outcome: the user, the address and the session
+   * (0: none) by group number; the protocol is group 1 unless the format has only one.
+   */
+  private record Logins(
+      Pattern pattern, int user, int ip, Protocol protocol, Outcome outcome, int session) {}
+
+  /** The login formats that need nothing but their groups (the others are matched first). */
+  private static final List<Logins> LOGINS =
+      List.of(
+          new Logins(DOVECOT_FAILED, 2, 3, null, Outcome.FAILURE, 4),
+          new Logins(CYRUS_LOGIN, 3, 2, null, Outcome.SUCCESS, 0),
+          new Logins(CYRUS_BAD, 3, 2, null, Outcome.FAILURE, 0),
+          new Logins(QPOPPER_LOGIN, 1, 2, Protocol.POP3, Outcome.SUCCESS, 0),
+          new Logins(QPOPPER_BAD, 2, 1, Protocol.POP3, Outcome.FAILURE, 0));
 
   private final ZoneId zone;
   private final Clock clock;
@@ -159,16 +176,6 @@ public final class LoginLogParser {
       }
       return login(time, m.group(2), ip, p, LoginKind.LOGIN, Outcome.SUCCESS, m.group(4));
     }
-    if ((m = DOVECOT_FAILED.matcher(message)).find()) {
-      return login(
-          time,
-          m.group(2),
-          address(m.group(3)),
-          protocol(m.group(1)),
-          LoginKind.LOGIN,
-          Outcome.FAILURE,
-          m.group(4));
-    }
     if ((m = DOVECOT_LOGOUT.matcher(message)).find()) {
       String[] session = sessions.remove(m.group(3));
       if (session == null || !session[1].equals(m.group(2))) {
@@ -195,26 +202,6 @@ public final class LoginLogParser {
           what.equals("LOGIN FAILED") ? Outcome.FAILURE : Outcome.SUCCESS,
           null);
     }
-    if ((m = CYRUS_LOGIN.matcher(message)).find()) {
-      return login(
-          time,
-          m.group(3),
-          address(m.group(2)),
-          protocol(m.group(1)),
-          LoginKind.LOGIN,
-          Outcome.SUCCESS,
-          null);
-    }
-    if ((m = CYRUS_BAD.matcher(message)).find()) {
-      return login(
-          time,
-          m.group(3),
-          address(m.group(2)),
-          protocol(m.group(1)),
-          LoginKind.LOGIN,
-          Outcome.FAILURE,
-          null);
-    }
     if ((m = UW.matcher(message)).find()) {
       Protocol p = m.group(1).equals("ipop3d") ? Protocol.POP3 : Protocol.IMAP;
       String what = m.group(2);
@@ -227,25 +214,17 @@ public final class LoginLogParser {
           what.equals("Login failed") ? Outcome.FAILURE : Outcome.SUCCESS,
           null);
     }
-    if ((m = QPOPPER_LOGIN.matcher(message)).find()) {
-      return login(
-          time,
-          m.group(1),
-          address(m.group(2)),
-          Protocol.POP3,
-          LoginKind.LOGIN,
-          Outcome.SUCCESS,
-          null);
-    }
-    if ((m = QPOPPER_BAD.matcher(message)).find()) {
-      return login(
-          time,
-          m.group(2),
-          address(m.group(1)),
-          Protocol.POP3,
-          LoginKind.LOGIN,
-          Outcome.FAILURE,
-          null);
+    for (Logins format : LOGINS) {
+      if ((m = format.pattern().matcher(message)).find()) {
+        return login(
+            time,
+            m.group(format.user()),
+            address(m.group(format.ip())),
+            format.protocol() != null ? format.protocol() : protocol(m.group(1)),
+            LoginKind.LOGIN,
+            format.outcome(),
+            format.session() == 0 ? null : m.group(format.session()));
+      }
     }
     return Optional.empty();
   }

@@ -13,7 +13,7 @@ public final class ConfigSnippets {
   /** Postfix {@code main.cf}: policy delegation to the edge (the recommended hook). */
   public static List<String> postfixPolicy(String host, int policyPort) {
     return List.of(
-        "smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated,",
+        POSTFIX_RELAY_RESTRICTIONS,
         "    check_policy_service inet:" + host + ":" + policyPort + ", reject_unauth_destination",
         "smtpd_policy_service_timeout = 3s");
   }
@@ -21,13 +21,17 @@ public final class ConfigSnippets {
   /** Postfix {@code main.cf}: the same check through the edge's socketmap. */
   public static List<String> postfixSocketmap(String host, int socketmapPort) {
     return List.of(
-        "smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated,",
+        POSTFIX_RELAY_RESTRICTIONS,
         "    check_client_access socketmap:inet:"
             + host
             + ":"
             + socketmapPort
             + ":grants, reject_unauth_destination");
   }
+
+  /** The first line of either Postfix hook: what relays before the edge is asked. */
+  private static final String POSTFIX_RELAY_RESTRICTIONS =
+      "smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated,";
 
   /**
    * sendmail {@code .mc}: the shipped hack ({@code deploy/sendmail/popbeforesmtp.m4}, copied to

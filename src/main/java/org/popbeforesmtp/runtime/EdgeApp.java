@@ -5,8 +5,6 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.util.Map;
-import java.util.Properties;
-import org.popbeforesmtp.config.ConfigSources;
 import org.popbeforesmtp.config.EdgeConfig;
 import org.popbeforesmtp.edge.CheckEndpoint;
 import org.popbeforesmtp.edge.EdgeLookups;
@@ -49,10 +47,9 @@ public final class EdgeApp implements AutoCloseable {
   /** Starts the cache and binds the servers (they answer "no grant" until the cache is ready). */
   public static EdgeApp start(EdgeConfig config) throws InterruptedException {
     SchemaRegistryClient registry = config.registry().newClient();
-    Properties props = ConfigSources.clientProperties(config.bootstrapServers(), config.kafka());
     GrantCache cache =
         new GrantCache(
-                props,
+                config.clientProperties(),
                 config.grantsTopic(),
                 registry,
                 Clock.systemUTC(),

@@ -13,9 +13,7 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import org.popbeforesmtp.config.ConfigSources;
 import org.popbeforesmtp.config.IngestConfig;
 import org.popbeforesmtp.ingest.DovecotPolicyEndpoint;
 import org.popbeforesmtp.ingest.LoginPublisher;
@@ -60,10 +58,13 @@ public final class IngestApp implements AutoCloseable {
 
   public static IngestApp start(IngestConfig config) throws InterruptedException {
     SchemaRegistryClient registry = config.registry().newClient();
-    Properties props = ConfigSources.clientProperties(config.bootstrapServers(), config.kafka());
     LoginPublisher publisher =
         new LoginPublisher(
-            props, config.loginsTopic(), registry, config.queueCapacity(), config.maxUnavailable());
+            config.clientProperties(),
+            config.loginsTopic(),
+            registry,
+            config.queueCapacity(),
+            config.maxUnavailable());
     DovecotPolicyEndpoint endpoint =
         new DovecotPolicyEndpoint(
             config.allowedNetworks(),

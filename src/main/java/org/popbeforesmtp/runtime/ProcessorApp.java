@@ -30,7 +30,6 @@ import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThr
 import org.apache.kafka.streams.processor.StateRestoreListener;
 import org.apache.kafka.streams.state.HostInfo;
 import org.popbeforesmtp.avro.Revocation;
-import org.popbeforesmtp.config.ConfigSources;
 import org.popbeforesmtp.config.ProcessorConfig;
 import org.popbeforesmtp.config.StreamsSettings;
 import org.popbeforesmtp.grants.GrantRules;
@@ -361,6 +360,6 @@ public final class ProcessorApp implements AutoCloseable {
   }
 
   static Properties clientProps(ProcessorConfig config) {
-    return ConfigSources.clientProperties(config.bootstrapServers(), config.kafka());
+    return config.clientProperties();
   }
 }

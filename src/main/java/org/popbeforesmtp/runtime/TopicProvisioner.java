@@ -53,13 +53,7 @@ public final class TopicProvisioner {
   /** The topics and their configs as this project creates them. */
   static Map<String, Map<String, String>> wanted(Topics topics) {
     Map<String, Map<String, String>> wanted = new LinkedHashMap<>();
-    wanted.put(
-        topics.logins(),
-        Map.of(
-            TopicConfig.CLEANUP_POLICY_CONFIG,
-            TopicConfig.CLEANUP_POLICY_DELETE,
-            TopicConfig.RETENTION_MS_CONFIG,
-            Long.toString(LOGIN_RETENTION_MS)));
+    wanted.put(topics.logins(), deletedAfter(LOGIN_RETENTION_MS));
     wanted.put(
         topics.grants(),
         Map.of(
@@ -71,21 +65,18 @@ public final class TopicProvisioner {
             Long.toString(3_600_000),
             TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG,
             "0.1"));
-    wanted.put(
-        topics.revocations(),
-        Map.of(
-            TopicConfig.CLEANUP_POLICY_CONFIG,
-            TopicConfig.CLEANUP_POLICY_DELETE,
-            TopicConfig.RETENTION_MS_CONFIG,
-            Long.toString(LOGIN_RETENTION_MS)));
-    wanted.put(
-        topics.deadLetters(),
-        Map.of(
-            TopicConfig.CLEANUP_POLICY_CONFIG,
-            TopicConfig.CLEANUP_POLICY_DELETE,
-            TopicConfig.RETENTION_MS_CONFIG,
-            Long.toString(DEAD_LETTER_RETENTION_MS)));
+    wanted.put(topics.revocations(), deletedAfter(LOGIN_RETENTION_MS));
+    wanted.put(topics.deadLetters(), deletedAfter(DEAD_LETTER_RETENTION_MS));
     return wanted;
+  }
+
+  /** The config of a topic whose records are deleted {@code retentionMs} after they are written. */
+  private static Map<String, String> deletedAfter(long retentionMs) {
+    return Map.of(
+        TopicConfig.CLEANUP_POLICY_CONFIG,
+        TopicConfig.CLEANUP_POLICY_DELETE,
+        TopicConfig.RETENTION_MS_CONFIG,
+        Long.toString(retentionMs));
   }
 
   /**

@@ -160,6 +160,7 @@ class AuditIT {
             0L,
             Long.MAX_VALUE,
             end,
+            Audit.defaultThreads(),
             ofUser::add,
             refusedOfUser::add,
             (read, total) -> {});
@@ -402,6 +403,7 @@ class AuditIT {
                               0L,
                               Long.MAX_VALUE,
                               System.currentTimeMillis(),
+                              Audit.defaultThreads(),
                               i -> {},
                               r -> {},
                               (read, total) -> {})
@@ -417,6 +419,7 @@ class AuditIT {
               0L,
               Long.MAX_VALUE,
               System.currentTimeMillis(),
+              Audit.defaultThreads(),
               i -> intervals[0]++,
               r -> {},
               (read, total) -> {});
@@ -429,6 +432,7 @@ class AuditIT {
               0L,
               Long.MAX_VALUE,
               System.currentTimeMillis(),
+              Audit.defaultThreads(),
               i -> {},
               r -> {},
               (read, total) -> {});
