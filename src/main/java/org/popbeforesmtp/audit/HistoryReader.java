@@ -160,6 +160,9 @@ public final class HistoryReader implements AutoCloseable {
       }
     }
     consumer.assign(assigned);
+    // a partition paused by an earlier read of this reader stays paused through assign(), and
+    // this read's own bookkeeping below would never resume it: the merge would wait for it forever
+    consumer.resume(consumer.paused());
     Map<TopicPartition, Long> from = offsetsAt(assigned, start);
     Map<TopicPartition, Long> until =
         end == Long.MAX_VALUE ? consumer.endOffsets(assigned) : offsetsAt(assigned, end + 1);
