@@ -142,6 +142,9 @@ public abstract class AuditOutput {
   }
 
   static String users(GrantInterval i) {
+    if (i.users().size() == 1) {
+      return i.users().iterator().next();
+    }
     return String.join(";", i.users().stream().sorted().toList());
   }
 

@@ -1,5 +1,6 @@
 package org.popbeforesmtp.bench;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -7,12 +8,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.popbeforesmtp.audit.Audit;
 import org.popbeforesmtp.audit.HistoryReader;
 import org.popbeforesmtp.avro.LoginEvent;
@@ -54,11 +51,37 @@ final class AuditReplayRates extends Scenario {
             "records/s",
             "÷ read + decode");
     int n = quick ? 50_000 : 1_000_000;
+    Path dir = Files.createDirectories(bench.settings().workDir().resolve("audit-replay"));
+    // an HTTP registry, so that the audits and yardsticks in JVMs of their own can read the topics
+    try (DevSchemaRegistry httpRegistry = DevSchemaRegistry.start(dir, "127.0.0.1", 0);
+        SchemaRegistryClient registry = SerdeConfig.of(httpRegistry.url()).newClient()) {
+      auditDay(r, n, dir, httpRegistry.url(), registry);
+      if (!quick) {
+        auditMonth(r, 10_000_000, dir, httpRegistry.url(), registry);
+      }
+    }
+    r.note(
+        "Whole topic from its start; the rules of the processor's defaults (TTL 30 min). The"
+            + " ceiling is a plain consumer with the audit's consumer settings that reads the same"
+            + " topic from its start and decodes every record (the audit's Avro deserializer), in"
+            + " the same JVM and run; '÷ read + decode' is the audit's rate over it. Day of"
+            + " history: rounds alternate the ceiling and the exports after an unmeasured warm-up"
+            + " round, each run from a collected heap. 'own JVM' rows run as the CLI does, each in"
+            + " a JVM of its own timed from process start to exit (JVM start included), rounds"
+            + " alternating: issue 14's yardstick (a plain consumer decoding with Avro's generic"
+            + " reader, fresh JVM) and `audit export --format csv` to a file.");
+    return r;
+  }
+
+  /** The day of history: in-JVM rates against the ceiling, then the CLI against the yardstick. */
+  private void auditDay(
+      Result r, int n, Path dir, String registryUrl, SchemaRegistryClient registry)
+      throws Exception {
     Topics topics = bench.topics("audit", DEFAULT_PARTITIONS);
     double produced =
         produceHistory(
             topics,
-            bench.registry,
+            registry,
             n,
             Duration.ofDays(1),
             System.currentTimeMillis() - Duration.ofHours(1).toMillis(),
@@ -71,8 +94,8 @@ final class AuditReplayRates extends Scenario {
             + " addresses, households; written in "
             + f1(produced)
             + " s.");
-    try (HistoryReader reader = new HistoryReader(bench.client(), bench.registry)) {
-      int repeats = quick ? 1 : 3;
+    int repeats = quick ? 1 : 3;
+    try (HistoryReader reader = new HistoryReader(bench.client(), registry)) {
       List<Integer> threadCounts = List.copyOf(new TreeSet<>(List.of(1, Audit.defaultThreads())));
       // the ceiling: what a plain consumer with the audit's settings does with the same topic.
       // Rounds alternate ceiling and exports (the machine's drift touches both alike), each run
@@ -86,7 +109,7 @@ final class AuditReplayRates extends Scenario {
       for (int round = -1; round < repeats; round++) {
         usedHeap();
         long t = System.nanoTime();
-        long decoded = readAndDecode(topics.logins(), bench.registry);
+        long decoded = readAndDecode(topics.logins(), registry);
         if (round >= 0) {
           ceilingSecs = (System.nanoTime() - t) / 1e9;
           ceilingRates[round] = decoded / ceilingSecs;
@@ -151,17 +174,77 @@ final class AuditReplayRates extends Scenario {
           "");
       r.figure("seconds", ip.median());
     }
-    if (!quick) {
-      auditMonth(r, 10_000_000);
+    Path config = clusterConfig(dir.resolve("audit-day.properties"), registryUrl, topics);
+    double[] yardstick = new double[repeats];
+    double[] export = new double[repeats];
+    for (int i = 0; i < repeats; i++) {
+      yardstick[i] =
+          ownJvm(
+              dir,
+              List.of(),
+              PlainConsumer.class.getName(),
+              List.of(config.toString(), topics.logins()));
+      export[i] =
+          ownJvm(
+              dir,
+              List.of(),
+              "org.popbeforesmtp.Main",
+              List.of(
+                  "audit",
+                  "export",
+                  "--from=-3d",
+                  "--format",
+                  "csv",
+                  "--output",
+                  dir.resolve("export.csv").toString(),
+                  "--config",
+                  config.toString()));
     }
-    r.note(
-        "Whole topic from its start; the rules of the processor's defaults (TTL 30 min). The"
-            + " ceiling is a plain consumer with the audit's consumer settings that reads the same"
-            + " topic from its start and decodes every record (the audit's Avro deserializer), in"
-            + " the same JVM and run; '÷ read + decode' is the audit's rate over it. Day of"
-            + " history: rounds alternate the ceiling and the exports after an unmeasured warm-up"
-            + " round, each run from a collected heap.");
-    return r;
+    Stats.Repeated plain = Stats.repeated(yardstick);
+    Stats.Repeated cli = Stats.repeated(export);
+    r.row(
+        f0(n),
+        "own JVM: plain consumer, Avro generic decoding (issue 14's yardstick)",
+        f0(n),
+        plain.show("%.2f"),
+        f0(n / plain.median()),
+        "");
+    r.figure("ownJvm_plainConsumerSeconds", plain.median());
+    r.row(
+        f0(n),
+        "own JVM: CLI audit export --format csv to a file, " + Audit.defaultThreads() + " threads",
+        f0(n),
+        cli.show("%.2f"),
+        f0(n / cli.median()),
+        f2(plain.median() / cli.median()));
+    r.figure("ownJvm_exportSeconds", cli.median());
+    r.figure("ownJvm_exportRatioToPlainConsumer", plain.median() / cli.median());
+    bench.progress(
+        "  day, own JVM: audit export --format csv "
+            + cli.show("%.2f")
+            + " s, plain consumer (generic decoding) "
+            + plain.show("%.2f")
+            + " s: "
+            + f2(plain.median() / cli.median()));
+  }
+
+  /** A config file for the CLI and the yardstick: the bench's broker, the registry, the topics. */
+  private Path clusterConfig(Path file, String registryUrl, Topics topics) throws IOException {
+    return Files.writeString(
+        file,
+        "bootstrap.servers="
+            + bench.kafka.bootstrapServers()
+            + "\nschema.registry.url="
+            + registryUrl
+            + "\ntopic.logins="
+            + topics.logins()
+            + "\ntopic.grants="
+            + topics.grants()
+            + "\ntopic.revocations="
+            + topics.revocations()
+            + "\ntopic.dead.letters="
+            + topics.deadLetters()
+            + "\n");
   }
 
   /** A replay of the whole topic with the processor's default rules, its output dropped. */
@@ -220,102 +303,85 @@ final class AuditReplayRates extends Scenario {
    * over 30 days in time order, households over n / 40 addresses. The questions run as the CLI in a
    * JVM of their own, against an HTTP schema registry, timed from process start to exit.
    */
-  private void auditMonth(Result r, int n) throws Exception {
-    Path dir = Files.createDirectories(bench.settings().workDir().resolve("audit-month"));
-    try (DevSchemaRegistry httpRegistry = DevSchemaRegistry.start(dir, "127.0.0.1", 0)) {
-      SchemaRegistryClient registry = SerdeConfig.of(httpRegistry.url()).newClient();
-      Topics topics = bench.topics("audit-month", DEFAULT_PARTITIONS);
-      long span = Duration.ofDays(30).toMillis();
-      long end = System.currentTimeMillis() - Duration.ofHours(1).toMillis();
-      double produced = produceHistory(topics, registry, n, Duration.ofDays(30), end, 30);
-      r.note(
-          "Month of history: "
-              + f0(n)
-              + " logins over 30 days (records stamped with the event time, as `import` writes"
-              + " them), "
-              + f0(n / 40)
-              + " addresses, households; written in "
-              + f0(produced)
-              + " s. The ip and user questions run as the CLI in a JVM of their own (wall clock"
-              + " from process start to exit, JVM start included), with its defaults.");
-      usedHeap(); // each run from a collected heap
-      long t = System.nanoTime();
-      long decoded = readAndDecode(topics.logins(), registry);
-      double secs = (System.nanoTime() - t) / 1e9;
-      double ceiling = decoded / secs;
+  private void auditMonth(
+      Result r, int n, Path dir, String registryUrl, SchemaRegistryClient registry)
+      throws Exception {
+    Topics topics = bench.topics("audit-month", DEFAULT_PARTITIONS);
+    long span = Duration.ofDays(30).toMillis();
+    long end = System.currentTimeMillis() - Duration.ofHours(1).toMillis();
+    double produced = produceHistory(topics, registry, n, Duration.ofDays(30), end, 30);
+    r.note(
+        "Month of history: "
+            + f0(n)
+            + " logins over 30 days (records stamped with the event time, as `import` writes"
+            + " them), "
+            + f0(n / 40)
+            + " addresses, households; written in "
+            + f0(produced)
+            + " s. The ip and user questions run as the CLI in a JVM of their own (wall clock"
+            + " from process start to exit, JVM start included), with its defaults.");
+    usedHeap(); // each run from a collected heap
+    long t = System.nanoTime();
+    long decoded = readAndDecode(topics.logins(), registry);
+    double secs = (System.nanoTime() - t) / 1e9;
+    double ceiling = decoded / secs;
+    r.row(
+        f0(n),
+        "month: plain consumer: read + decode every record",
+        f0(decoded),
+        f1(secs),
+        f0(ceiling),
+        "");
+    r.figure("month_readDecodeRecordsPerSecond", ceiling);
+    try (HistoryReader reader = new HistoryReader(bench.client(), registry)) {
+      usedHeap();
+      Audit.Report all = replay(reader, topics, new Audit.Everything(), Audit.defaultThreads());
       r.row(
           f0(n),
-          "month: plain consumer: read + decode every record",
-          f0(decoded),
-          f1(secs),
-          f0(ceiling),
-          "");
-      r.figure("month_readDecodeRecordsPerSecond", ceiling);
-      try (HistoryReader reader = new HistoryReader(bench.client(), registry)) {
-        usedHeap();
-        Audit.Report all = replay(reader, topics, new Audit.Everything(), Audit.defaultThreads());
-        r.row(
-            f0(n),
-            "month: export (all grants), " + Audit.defaultThreads() + " threads",
-            f0(all.read().loginRecords()),
-            f1(all.elapsedNanos() / 1e9),
-            f0(all.rate()),
-            f2(all.rate() / ceiling));
-        r.figure("month_exportRecordsPerSecond", all.rate());
-      }
-      Path config = dir.resolve("audit.properties");
-      Files.writeString(
-          config,
-          "bootstrap.servers="
-              + bench.kafka.bootstrapServers()
-              + "\nschema.registry.url="
-              + httpRegistry.url()
-              + "\ntopic.logins="
-              + topics.logins()
-              + "\ntopic.grants="
-              + topics.grants()
-              + "\ntopic.revocations="
-              + topics.revocations()
-              + "\ntopic.dead.letters="
-              + topics.deadLetters()
-              + "\n");
-      Instant at = Instant.ofEpochMilli(end - span / 2);
-      List<String> ipAt =
-          List.of("--at", at.toString(), "--config", config.toString(), "--format", "json");
-      // a class-data archive of the jar (README, "Answering fast"): written by one run, used by
-      // the runs after it
-      Path archive = dir.resolve("pop-before-smtp.jsa");
-      cli(dir, List.of("-XX:ArchiveClassesAtExit=" + archive), "audit", "ip", "10.0.0.1", ipAt);
-      List<String> fast = List.of("-XX:SharedArchiveFile=" + archive, "-XX:TieredStopAtLevel=1");
-      for (boolean withArchive : new boolean[] {false, true}) {
-        double[] ipSecs = new double[3];
-        for (int i = 0; i < ipSecs.length; i++) {
-          ipSecs[i] =
-              cli(dir, withArchive ? fast : List.of(), "audit", "ip", Bench.address(7 + i), ipAt);
-        }
-        Stats.Repeated ip = Stats.repeated(ipSecs);
-        r.row(
-            f0(n),
-            "month: CLI audit ip X --at T (mid-month)"
-                + (withArchive ? ", class-data archive + C1" : ", plain java -jar"),
-            "",
-            ip.show("%.2f"),
-            "",
-            "");
-        r.figure("month_ipAtSeconds" + (withArchive ? "_archive" : ""), ip.median());
-      }
-      double user =
-          cli(
-              dir,
-              // the archive only: the quick compiler alone slows a month's replay (87 s vs 50 s)
-              List.of("-XX:SharedArchiveFile=" + archive),
-              "audit",
-              "user",
-              "user7",
-              List.of("--from=-30d", "--config", config.toString(), "--format", "jsonl"));
-      r.row(f0(n), "month: CLI audit user U --from -30d, class-data archive", "", f1(user), "", "");
-      r.figure("month_userSeconds", user);
+          "month: export (all grants), " + Audit.defaultThreads() + " threads",
+          f0(all.read().loginRecords()),
+          f1(all.elapsedNanos() / 1e9),
+          f0(all.rate()),
+          f2(all.rate() / ceiling));
+      r.figure("month_exportRecordsPerSecond", all.rate());
     }
+    Path config = clusterConfig(dir.resolve("audit-month.properties"), registryUrl, topics);
+    Instant at = Instant.ofEpochMilli(end - span / 2);
+    List<String> ipAt =
+        List.of("--at", at.toString(), "--config", config.toString(), "--format", "json");
+    // a class-data archive of the jar (README, "Answering fast"): written by one run, used by
+    // the runs after it
+    Path archive = dir.resolve("pop-before-smtp.jsa");
+    cli(dir, List.of("-XX:ArchiveClassesAtExit=" + archive), "audit", "ip", "10.0.0.1", ipAt);
+    List<String> fast = List.of("-XX:SharedArchiveFile=" + archive, "-XX:TieredStopAtLevel=1");
+    for (boolean withArchive : new boolean[] {false, true}) {
+      double[] ipSecs = new double[3];
+      for (int i = 0; i < ipSecs.length; i++) {
+        ipSecs[i] =
+            cli(dir, withArchive ? fast : List.of(), "audit", "ip", Bench.address(7 + i), ipAt);
+      }
+      Stats.Repeated ip = Stats.repeated(ipSecs);
+      r.row(
+          f0(n),
+          "month: CLI audit ip X --at T (mid-month)"
+              + (withArchive ? ", class-data archive + C1" : ", plain java -jar"),
+          "",
+          ip.show("%.2f"),
+          "",
+          "");
+      r.figure("month_ipAtSeconds" + (withArchive ? "_archive" : ""), ip.median());
+    }
+    double user =
+        cli(
+            dir,
+            // the archive only: the quick compiler alone slows a month's replay (87 s vs 50 s)
+            List.of("-XX:SharedArchiveFile=" + archive),
+            "audit",
+            "user",
+            "user7",
+            List.of("--from=-30d", "--config", config.toString(), "--format", "jsonl"));
+    r.row(f0(n), "month: CLI audit user U --from -30d, class-data archive", "", f1(user), "", "");
+    r.figure("month_userSeconds", user);
   }
 
   /**
@@ -330,65 +396,47 @@ final class AuditReplayRates extends Scenario {
       String target,
       List<String> options)
       throws Exception {
-    List<String> args = new ArrayList<>();
-    args.add(ProcessHandle.current().info().command().orElse("java"));
-    args.addAll(jvm);
-    args.add("-cp");
-    args.add(System.getProperty("java.class.path"));
-    args.add("org.popbeforesmtp.Main");
-    args.add(command);
-    args.add(subcommand);
-    args.add(target);
+    List<String> args = new ArrayList<>(List.of(command, subcommand, target));
     args.addAll(options);
-    Path out = dir.resolve("cli-" + subcommand + ".out");
+    return ownJvm(dir, jvm, "org.popbeforesmtp.Main", args);
+  }
+
+  /**
+   * Runs {@code mainClass} of this jar with {@code args} in a JVM of its own with {@code jvm}
+   * options; returns its wall-clock seconds from process start to exit.
+   */
+  private double ownJvm(Path dir, List<String> jvm, String mainClass, List<String> args)
+      throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElse("java"));
+    command.addAll(jvm);
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(mainClass);
+    command.addAll(args);
+    Path out = dir.resolve("own-jvm.out");
     long t = System.nanoTime();
     Process process =
-        new ProcessBuilder(args).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
     if (!process.waitFor(10, TimeUnit.MINUTES)) {
       process.destroyForcibly();
-      throw new IllegalStateException("audit CLI did not finish in 10 minutes: " + args);
+      throw new IllegalStateException("did not finish in 10 minutes: " + command);
     }
     double secs = (System.nanoTime() - t) / 1e9;
     if (process.exitValue() != 0) {
       throw new IllegalStateException(
-          "audit CLI exited with "
-              + process.exitValue()
-              + ": "
-              + args
-              + "\n"
-              + Files.readString(out));
+          "exited with " + process.exitValue() + ": " + command + "\n" + Files.readString(out));
     }
     return secs;
   }
 
-  /** Reads {@code topic} from its start to its end, decoding every value; returns the count. */
+  /**
+   * Reads {@code topic} from its start to its end, decoding every value with the audit's Avro
+   * deserializer; returns the count.
+   */
   private long readAndDecode(String topic, SchemaRegistryClient registry) {
     AvroDeserializer<LoginEvent> decoder = new AvroDeserializer<>(LoginEvent.class, registry);
-    try (KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(
-            HistoryReader.consumerProperties(bench.client()),
-            new ByteArrayDeserializer(),
-            new ByteArrayDeserializer())) {
-      List<TopicPartition> partitions = new ArrayList<>();
-      for (var info : consumer.partitionsFor(topic)) {
-        partitions.add(new TopicPartition(topic, info.partition()));
-      }
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-      long decoded = 0;
-      long events = 0;
-      while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-        for (var record : consumer.poll(Duration.ofMillis(500))) {
-          LoginEvent event = decoder.deserialize(topic, record.value());
-          events += event.getEventTime() == null ? 0 : 1;
-          decoded++;
-        }
-      }
-      if (events != decoded) {
-        throw new IllegalStateException("decoded " + decoded + " records, " + events + " events");
-      }
-      return decoded;
-    }
+    return PlainConsumer.read(
+        bench.client(), topic, value -> decoder.deserialize(topic, value).getEventTime() != null);
   }
 }

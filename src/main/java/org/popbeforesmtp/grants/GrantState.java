@@ -33,7 +33,8 @@ public final class GrantState {
     }
     Share last = this.shares.get(0);
     long first = Long.MAX_VALUE;
-    for (Share s : this.shares) {
+    for (int i = 0; i < this.shares.size(); i++) { // indexed: no iterator per session built
+      Share s = this.shares.get(i);
       first = Math.min(first, s.firstAt());
       if (s.lastAt() > last.lastAt()
           || (s.lastAt() == last.lastAt() && s.eventId().compareTo(last.eventId()) > 0)) {
@@ -57,7 +58,8 @@ public final class GrantState {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof GrantState g && sharedAddress == g.sharedAddress && shares.equals(g.shares);
+    return o == this
+        || o instanceof GrantState g && sharedAddress == g.sharedAddress && shares.equals(g.shares);
   }
 
   @Override
@@ -123,8 +125,8 @@ public final class GrantState {
   /** Number of distinct events in the session. */
   public int eventCount() {
     int n = 0;
-    for (Share s : shares) {
-      n += s.count();
+    for (int i = 0; i < shares.size(); i++) {
+      n += shares.get(i).count();
     }
     return n;
   }
