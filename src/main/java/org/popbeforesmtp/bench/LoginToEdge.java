@@ -62,39 +62,11 @@ final class LoginToEdge extends Scenario {
       int[] rates = {1000};
       int base = 10_000_000;
       // warm-up (JIT, RocksDB, connections): 10 s at 500/s, not measured, drained before
-      try (LoginPublisher publisher =
-          new LoginPublisher(
-              bench.client(), topics.logins(), bench.registry, 200_000, Duration.ofMinutes(1))) {
-        Probe warm = new Probe(edge);
-        fixedRate(
-            500,
-            quick ? 6 : 10,
-            i -> {
-              String ip = Bench.address(i);
-              warm.expect(ip);
-              publisher.submit(event(ip, "warm-" + i));
-            });
-        warm.finish(Duration.ofSeconds(60));
-      }
+      published(topics, edge, 500, quick ? 6 : 10, 0, "warm-", Duration.ofSeconds(60));
       for (int rate : rates) {
-        try (LoginPublisher publisher =
-            new LoginPublisher(
-                bench.client(), topics.logins(), bench.registry, 200_000, Duration.ofMinutes(1))) {
-          Probe probe = new Probe(edge);
-          int start = base;
-          Measured m =
-              fixedRate(
-                  rate,
-                  seconds,
-                  i -> {
-                    String ip = Bench.address(start + i);
-                    probe.expect(ip);
-                    publisher.submit(event(ip, "lat-" + (start + i)));
-                  });
-          base += rate * seconds;
-          Stats.Percentiles pc = probe.finish(Duration.ofSeconds(30));
-          latencyRow(r, "LoginPublisher → edge", rate, pc, m.generatorCpu());
-        }
+        Timed t = published(topics, edge, rate, seconds, base, "lat-", Duration.ofSeconds(30));
+        base += rate * seconds;
+        latencyRow(r, "LoginPublisher → edge", rate, t.latency(), t.generatorCpu());
       }
       // via the Dovecot ingest endpoint: HTTP report → edge
       try (IngestApp ingest = ingest(topics)) {
@@ -150,23 +122,9 @@ final class LoginToEdge extends Scenario {
         r.figure("failedReports", failed.get());
       }
       if (!quick) {
-        try (LoginPublisher publisher =
-            new LoginPublisher(
-                bench.client(), topics.logins(), bench.registry, 200_000, Duration.ofMinutes(1))) {
-          Probe probe = new Probe(edge);
-          int start = base + 1_000_000;
-          Measured m =
-              fixedRate(
-                  10_000,
-                  60,
-                  i -> {
-                    String ip = Bench.address(start + i);
-                    probe.expect(ip);
-                    publisher.submit(event(ip, "lat-" + (start + i)));
-                  });
-          Stats.Percentiles pc = probe.finish(Duration.ofSeconds(30));
-          latencyRow(r, "LoginPublisher → edge", 10_000, pc, m.generatorCpu());
-        }
+        Timed t =
+            published(topics, edge, 10_000, 60, base + 1_000_000, "lat-", Duration.ofSeconds(30));
+        latencyRow(r, "LoginPublisher → edge", 10_000, t.latency(), t.generatorCpu());
       }
     }
 
@@ -179,6 +137,34 @@ final class LoginToEdge extends Scenario {
             + " edge fetch.max.wait.ms 100, publisher linger 5 ms. Dovecot reports: asynchronous"
             + " HTTP/1.1 at a fixed rate, at most 128 in flight.");
     return r;
+  }
+
+  /** Per event the time until the edge granted it, and the generator's share of a core. */
+  record Timed(Stats.Percentiles latency, double generatorCpu) {}
+
+  /**
+   * Publishes logins of the addresses from {@code first} on at {@code rate} for {@code seconds}
+   * (event ids {@code id} + address number) and waits up to {@code wait} for the edge to grant them
+   * all.
+   */
+  private Timed published(
+      Topics topics, GrantCache edge, int rate, int seconds, int first, String id, Duration wait)
+      throws Exception {
+    try (LoginPublisher publisher =
+        new LoginPublisher(
+            bench.client(), topics.logins(), bench.registry, 200_000, Duration.ofMinutes(1))) {
+      Probe probe = new Probe(edge);
+      Measured m =
+          fixedRate(
+              rate,
+              seconds,
+              i -> {
+                String ip = Bench.address(first + i);
+                probe.expect(ip);
+                publisher.submit(event(ip, id + (first + i)));
+              });
+      return new Timed(probe.finish(wait), m.generatorCpu());
+    }
   }
 
   private static void latencyRow(
