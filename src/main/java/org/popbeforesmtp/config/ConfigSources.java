@@ -48,8 +48,7 @@ public record ConfigSources(Map<String, String> settings, Map<String, String> ka
     return List.copyOf(all);
   }
 
-  static final String ENV_PREFIX = "PBS_";
-  static final String KAFKA_ENV_PREFIX = "PBS_KAFKA_";
+  static final String KAFKA_ENV_PREFIX = Setting.ENV_PREFIX + "KAFKA_";
 
   /**
    * Settings given in code (dev mode, bench, tests): {@code values} over the defaults, no file and
@@ -98,9 +97,9 @@ public record ConfigSources(Map<String, String> settings, Map<String, String> ka
         kafka.put(
             name.substring(KAFKA_ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.'),
             e.getValue());
-      } else if (name.startsWith(ENV_PREFIX)) {
+      } else if (name.startsWith(Setting.ENV_PREFIX)) {
         for (String key : known) {
-          if (envName(key).equals(name)) {
+          if (Setting.envName(key).equals(name)) {
             settings.put(key, e.getValue());
           }
         }
@@ -127,21 +126,16 @@ public record ConfigSources(Map<String, String> settings, Map<String, String> ka
     return props;
   }
 
-  /** The environment variable of a setting: {@code http.port} → {@code PBS_HTTP_PORT}. */
-  public static String envName(String setting) {
-    return Setting.envName(setting);
-  }
-
   /** A required setting. */
   public String require(String name) {
     String value = settings.get(name);
     if (value == null || value.isBlank()) {
       throw new IllegalArgumentException(
           name
-              + " is required: give --"
-              + name.replace('.', '-')
+              + " is required: give "
+              + Setting.flagOf(name)
               + ", "
-              + envName(name)
+              + Setting.envName(name)
               + " or '"
               + name
               + "=' in the --config file");

@@ -27,17 +27,13 @@ public record Setting(
     String shown,
     String meaning,
     List<String> aliases) {
-  private static final String ENV_PREFIX = "PBS_";
+  /** What every setting's environment variable starts with. */
+  public static final String ENV_PREFIX = "PBS_";
 
   /** A setting whose flag is its name with dashes and whose default is shown as it is. */
   public static Setting of(String name, String defaultValue, String meaning) {
     return new Setting(
-        name,
-        defaultValue,
-        "--" + name.replace('.', '-'),
-        defaultValue.isEmpty() ? "(none)" : "`" + defaultValue + "`",
-        meaning,
-        List.of());
+        name, defaultValue, flagOf(name), shownAsIs(defaultValue), meaning, List.of());
   }
 
   public Setting {
@@ -46,7 +42,7 @@ public record Setting(
 
   /** A setting that must be given. */
   public static Setting required(String name, String meaning) {
-    return new Setting(name, "", "--" + name.replace('.', '-'), "(required)", meaning, List.of());
+    return new Setting(name, "", flagOf(name), "(required)", meaning, List.of());
   }
 
   /** This setting with another flag ({@code ""}: none). */
@@ -76,8 +72,7 @@ public record Setting(
 
   /** This setting with another built-in default, shown as it is. */
   public Setting withDefault(String value) {
-    return new Setting(
-        name, value, flag, value.isEmpty() ? "(none)" : "`" + value + "`", meaning, aliases);
+    return new Setting(name, value, flag, shownAsIs(value), meaning, aliases);
   }
 
   /** This setting described otherwise (for a command where it means something narrower). */
@@ -138,6 +133,16 @@ public record Setting(
         + " | "
         + meaning
         + " |";
+  }
+
+  /** The flag of a setting name: {@code http.port} → {@code --http-port}. */
+  public static String flagOf(String name) {
+    return "--" + name.replace('.', '-');
+  }
+
+  /** A default as help and the README state it when it needs no words: in code, or none. */
+  private static String shownAsIs(String value) {
+    return value.isEmpty() ? "(none)" : "`" + value + "`";
   }
 
   private static String capitalized(String s) {

@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.popbeforesmtp.text.Setting;
 
 /**
  * docker-compose.yml sets the project's services through PBS_* variables: every one must be a
@@ -45,8 +46,7 @@ class ComposeFileTest {
       for (String variable : env.keySet()) {
         boolean known =
             variable.startsWith("PBS_KAFKA_")
-                || SETTINGS.get(name).stream()
-                    .anyMatch(s -> ConfigSources.envName(s).equals(variable));
+                || SETTINGS.get(name).stream().anyMatch(s -> Setting.envName(s).equals(variable));
         assertThat(known)
             .as("%s: %s is not a setting of '%s'", service.getKey(), variable, name)
             .isTrue();

@@ -56,6 +56,7 @@ import org.popbeforesmtp.testing.Commands;
 import org.popbeforesmtp.testing.KafkaBroker;
 import org.popbeforesmtp.testing.LoopbackPorts;
 import org.popbeforesmtp.testing.TestEvents;
+import org.popbeforesmtp.text.Setting;
 
 /**
  * A processor killed with SIGKILL under load, as the jar in its own JVM: restarted on the same
@@ -440,7 +441,7 @@ class ProcessorRecoveryIT {
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(name + ".log").toFile()));
     settings(dir.resolve(name), port)
-        .forEach((key, value) -> pb.environment().put(ConfigSources.envName(key), value));
+        .forEach((key, value) -> pb.environment().put(Setting.envName(key), value));
     Files.createDirectories(dir.resolve(name));
     Process p = pb.start();
     children.add(p);
