@@ -461,7 +461,7 @@ public final class GrantRules {
       if (live == null) {
         end(key, state, now, store, sink, Ended.EXPIRED);
       } else {
-        state.publish(expiresAt, live.users());
+        state.publish(expiresAt, live);
         sink.upsert(key, state, live, false);
       }
       if (state.filedAt() != 0) {
@@ -522,7 +522,7 @@ public final class GrantRules {
       end(key, state, now, store, sink, Ended.EXPIRED);
       return;
     }
-    state.publish(expiresAt, session.users());
+    state.publish(expiresAt, session);
     sink.upsert(key, state, session, before == 0 || !GrantPolicy.liveAt(before, now));
   }
 

@@ -140,6 +140,19 @@ public final class GrantState {
     return List.of(users);
   }
 
+  /** Whether {@code users} is what {@link #users()} would give (no list built to find out). */
+  boolean hasUsers(List<String> users) {
+    if (users.size() != shares.size()) {
+      return false;
+    }
+    for (int i = 0; i < users.size(); i++) {
+      if (!shares.get(i).username().equals(users.get(i))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** Folds sessions and a new share into one session; users are merged share by share. */
   static GrantState merge(List<GrantState> sessions, Share added, int maxUsersPerKey) {
     // the common logins, without the general merge's lists: a new session, or one more login of

@@ -11,7 +11,7 @@ import java.util.Map;
  * within the session retention as {@link GrantRules#expire} runs with the clock.
  */
 public final class InMemoryGrantStore implements GrantRules.Store {
-  private final Map<String, KeyState> states = new HashMap<>();
+  private final KeyStateTable states = new KeyStateTable();
 
   /**
    * The expiry index, lazy: entries are never removed before they fall due, and {@link
@@ -62,9 +62,14 @@ public final class InMemoryGrantStore implements GrantRules.Store {
     return index.takeDue(now);
   }
 
+  /**
+   * By key (the table keeps no order; what a caller does with them comes out the same each run).
+   */
   @Override
   public List<String> filedKeys() {
-    return new ArrayList<>(states.keySet());
+    List<String> keys = states.keys();
+    keys.sort(null);
+    return keys;
   }
 
   /** Number of keys with state (for tests of the bound). */

@@ -1,6 +1,7 @@
 package org.popbeforesmtp.grants;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
@@ -27,7 +28,12 @@ public final class KeyState {
 
   private static final Comparator<GrantState> BY_END = Comparator.comparingLong(GrantState::end);
 
-  private final List<GrantState> sessions;
+  private static final GrantState[] NO_SESSIONS = {};
+
+  // the sessions by end in an array of their own (no list object between the state and them: a
+  // login and an expiry visit read one object less, a key never seen allocates nothing for them)
+  private GrantState[] sessions;
+  private int sessionCount;
   private long expiresAt;
   private List<String> users;
   private long filedAt;
@@ -44,7 +50,7 @@ public final class KeyState {
 
   /** The state of a key never seen (or forgotten). */
   public KeyState() {
-    this(new ArrayList<>(), 0L, List.of(), 0L, new SeenIds(MAX_SEEN), false);
+    this(List.of(), 0L, List.of(), 0L, new SeenIds(MAX_SEEN), false);
   }
 
   KeyState(
@@ -54,7 +60,9 @@ public final class KeyState {
       long filedAt,
       SeenIds seen,
       boolean counted) {
-    this.sessions = sessions;
+    this.sessions = sessions.isEmpty() ? NO_SESSIONS : sessions.toArray(GrantState[]::new);
+    this.sessionCount = this.sessions.length;
+    Arrays.sort(this.sessions, BY_END);
     this.expiresAt = expiresAt;
     this.users = users;
     this.filedAt = filedAt;
@@ -63,18 +71,25 @@ public final class KeyState {
     sessionsChanged();
   }
 
+  /** The bounds of the sessions' ends: the first and the last, as they are kept by end. */
   private void sessionsChanged() {
-    firstEnd = Long.MAX_VALUE;
-    lastEnd = Long.MIN_VALUE;
-    for (GrantState s : sessions) {
-      firstEnd = Math.min(firstEnd, s.end());
-      lastEnd = Math.max(lastEnd, s.end());
-    }
+    firstEnd = sessionCount == 0 ? Long.MAX_VALUE : sessions[0].end();
+    lastEnd = sessionCount == 0 ? Long.MIN_VALUE : sessions[sessionCount - 1].end();
   }
 
   /** The grant sessions in retention, by end. */
   public List<GrantState> sessions() {
-    return Collections.unmodifiableList(sessions);
+    return Collections.unmodifiableList(Arrays.asList(sessions).subList(0, sessionCount));
+  }
+
+  /** How many grant sessions are in retention. */
+  int sessionCount() {
+    return sessionCount;
+  }
+
+  /** The {@code i}th grant session in retention, by end. */
+  GrantState session(int i) {
+    return sessions[i];
   }
 
   /** Expiry of the published grant (it may have expired and await the scan); 0 when none. */
@@ -151,7 +166,8 @@ public final class KeyState {
   List<GrantState> overlapping(long earliestEnd, long latestStart) {
     GrantState first = null;
     List<GrantState> all = null; // only when more than one (rare)
-    for (GrantState s : sessions) {
+    for (int i = 0; i < sessionCount; i++) {
+      GrantState s = sessions[i];
       if (s.end() >= earliestEnd && s.start() <= latestStart) {
         if (first == null) {
           first = s;
@@ -167,18 +183,48 @@ public final class KeyState {
     return all != null ? all : first != null ? List.of(first) : List.of();
   }
 
+  /** Removes the sessions {@code removed} (by identity) and files {@code added} (when not null). */
   void replaceSessions(List<GrantState> removed, GrantState added) {
-    sessions.removeAll(removed);
+    int kept = 0;
+    for (int i = 0; i < sessionCount; i++) {
+      GrantState s = sessions[i];
+      if (!containsIdentical(removed, s)) {
+        sessions[kept++] = s;
+      }
+    }
+    Arrays.fill(sessions, kept, sessionCount, null);
+    sessionCount = kept;
     if (added != null) {
-      sessions.add(added);
-      sessions.sort(BY_END);
+      if (sessionCount == sessions.length) {
+        sessions = Arrays.copyOf(sessions, Math.max(2, sessionCount * 2));
+      }
+      // insertion by end, after equal ends (the order a stable sort gives)
+      int at = sessionCount;
+      while (at > 0 && sessions[at - 1].end() > added.end()) {
+        sessions[at] = sessions[at - 1];
+        at--;
+      }
+      sessions[at] = added;
+      sessionCount++;
     }
     sessionsChanged();
   }
 
-  void publish(long expiresAt, List<String> users) {
+  private static boolean containsIdentical(List<GrantState> list, GrantState s) {
+    for (int i = 0; i < list.size(); i++) {
+      if (list.get(i) == s) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Publishes {@code session}'s grant: its users become the grant's (kept when they are). */
+  void publish(long expiresAt, GrantState session) {
     this.expiresAt = expiresAt;
-    this.users = List.copyOf(users);
+    if (!session.hasUsers(users)) { // a login extending its own grant changes no user
+      this.users = session.users();
+    }
   }
 
   void unpublish() {
@@ -198,11 +244,16 @@ public final class KeyState {
    */
   void prune(long now, long ttl, long retention) {
     if (firstEnd <= now - retention) {
-      if (lastEnd <= now - retention) {
-        sessions.clear();
-      } else {
-        sessions.removeIf(s -> s.end() + retention <= now);
+      int kept = 0;
+      if (lastEnd > now - retention) {
+        for (int i = 0; i < sessionCount; i++) {
+          if (sessions[i].end() + retention > now) {
+            sessions[kept++] = sessions[i];
+          }
+        }
       }
+      Arrays.fill(sessions, kept, sessionCount, null);
+      sessionCount = kept;
       sessionsChanged();
     }
     seen.forgetUpTo(now - ttl);
@@ -210,7 +261,7 @@ public final class KeyState {
 
   /** Nothing left to keep: the state can be deleted. */
   boolean isEmpty() {
-    return sessions.isEmpty() && seen.isEmpty() && expiresAt == 0;
+    return sessionCount == 0 && seen.isEmpty() && expiresAt == 0;
   }
 
   /**
@@ -222,7 +273,7 @@ public final class KeyState {
       return expiresAt;
     }
     long due = 0;
-    if (!sessions.isEmpty()) {
+    if (sessionCount > 0) {
       due = lastEnd + retention;
     }
     if (!seen.isEmpty()) {

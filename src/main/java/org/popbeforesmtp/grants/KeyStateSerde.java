@@ -37,8 +37,9 @@ public final class KeyStateSerde implements Serde<KeyState> {
     for (String user : state.users()) {
       out.writeString(user);
     }
-    out.writeVarint(state.sessions().size());
-    for (GrantState session : state.sessions()) {
+    out.writeVarint(state.sessionCount());
+    for (int k = 0; k < state.sessionCount(); k++) {
+      GrantState session = state.session(k);
       out.writeByte(session.sharedAddress() ? 1 : 0);
       out.writeVarint(session.shares().size());
       for (GrantState.Share s : session.shares()) {

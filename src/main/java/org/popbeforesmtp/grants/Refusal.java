@@ -21,8 +21,11 @@ public enum Refusal {
   /** An event with this id was already applied. */
   DUPLICATE;
 
+  // built once: a replay names the reason of every refused login (failed logins are most of them)
+  private final String metricName = name().toLowerCase(Locale.ROOT).replace('_', '-');
+
   /** Metric-friendly name, e.g. {@code never-grant-network}. */
   public String metricName() {
-    return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    return metricName;
   }
 }

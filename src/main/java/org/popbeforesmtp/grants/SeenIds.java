@@ -28,10 +28,13 @@ final class SeenIds {
   private long oldest = Long.MAX_VALUE;
   private long newest = Long.MIN_VALUE;
 
+  private static final String[] NO_IDS = {};
+  private static final long[] NO_TIMES = {};
+
   SeenIds(int cap) {
     this.cap = cap;
-    this.ids = new String[2];
-    this.times = new long[2];
+    this.ids = NO_IDS;
+    this.times = NO_TIMES;
   }
 
   int size() {
@@ -61,8 +64,8 @@ final class SeenIds {
       return false;
     }
     if (size == ids.length) {
-      ids = Arrays.copyOf(ids, size * 2);
-      times = Arrays.copyOf(times, size * 2);
+      ids = Arrays.copyOf(ids, Math.max(2, size * 2));
+      times = Arrays.copyOf(times, Math.max(2, size * 2));
     }
     ids[size] = id;
     times[size] = time;
@@ -108,7 +111,9 @@ final class SeenIds {
       return;
     }
     if (newest <= cutoff) {
-      Arrays.fill(ids, 0, size, null);
+      // dropped, not cleared: the arrays were last touched a TTL ago and are out of the cache
+      ids = NO_IDS;
+      times = NO_TIMES;
       size = 0;
       index = null;
     } else {

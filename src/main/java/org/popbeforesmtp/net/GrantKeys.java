@@ -45,21 +45,12 @@ public record GrantKeys(int ipv4PrefixLength, int ipv6PrefixLength) {
    * @throws InvalidAddressException when {@code clientIp} is not an IP address literal
    */
   public String keyOf(String clientIp) {
-    IpAddress address = IpAddress.parse(clientIp);
-    if (address.isV4()
-        && ipv4PrefixLength == 32
-        && isDigit(clientIp.charAt(0))
-        && isDigit(clientIp.charAt(clientIp.length() - 1))
-        && clientIp.indexOf(':') < 0) {
-      // a dotted quad that parses is canonical already (no leading zeros, nothing around it): the
-      // key is the text itself, not a new string per login
+    if (ipv4PrefixLength == 32 && IpAddress.isDottedQuad(clientIp)) {
+      // a dotted quad is canonical already (no leading zeros, nothing around it): the key is the
+      // text itself, not a new string (nor an address object) per login
       return clientIp;
     }
-    return keyOf(address);
-  }
-
-  private static boolean isDigit(char c) {
-    return c >= '0' && c <= '9';
+    return keyOf(IpAddress.parse(clientIp));
   }
 
   /**

@@ -68,6 +68,39 @@ public final class IpAddress {
     return ofV4(parseV4(text, s));
   }
 
+  /**
+   * Whether {@code text} is an IPv4 address in its canonical dotted-quad form (what {@link
+   * #toString()} gives), found without building an address.
+   */
+  public static boolean isDottedQuad(String text) {
+    return dottedQuad(text) >= 0;
+  }
+
+  /**
+   * The value (0 to 2<sup>32</sup>-1) of an IPv4 address in its canonical dotted-quad form, found
+   * without building an address; -1 for any other text.
+   */
+  public static long dottedQuad(String text) {
+    int n = text.length();
+    if (n < 7 || n > 15 || !isDigit(text.charAt(0)) || !isDigit(text.charAt(n - 1))) {
+      return -1;
+    }
+    for (int i = 0; i < n; i++) {
+      if (text.charAt(i) != '.' && !isDigit(text.charAt(i))) {
+        return -1;
+      }
+    }
+    try {
+      return parseV4(text, text) & 0xffff_ffffL;
+    } catch (InvalidAddressException e) {
+      return -1; // parse(text) says why
+    }
+  }
+
+  private static boolean isDigit(char c) {
+    return c >= '0' && c <= '9';
+  }
+
   private static int parseV4(String original, String s) {
     int value = 0;
     int parts = 0;
