@@ -8,8 +8,8 @@ import java.util.Set;
 
 /**
  * The event ids applied to one key with their event times, in the order applied, at most {@code
- * cap} (the oldest applied goes first). Two arrays, so that the common key (one to a few ids within
- * a TTL) costs two small arrays and no object per id; a hash set of the ids is kept only while
+ * cap} (the oldest applied goes first). Arrays, so that the common key (one to a few ids within a
+ * TTL) costs three small arrays and no object per id; a hash set of the ids is kept only while
  * there are many, so that a busy key's lookup stays O(1). Mutable; owned by {@link KeyState}.
  */
 final class SeenIds {
@@ -19,6 +19,10 @@ final class SeenIds {
   private final int cap;
   private String[] ids;
   private long[] times;
+
+  // each id's hash beside it: a lookup compares these and reads a stored id (an object and its
+  // bytes, last touched up to a TTL earlier) only when one matches
+  private int[] hashes;
   private int size;
   private Set<String> index;
 
@@ -30,11 +34,13 @@ final class SeenIds {
 
   private static final String[] NO_IDS = {};
   private static final long[] NO_TIMES = {};
+  private static final int[] NO_HASHES = {};
 
   SeenIds(int cap) {
     this.cap = cap;
     this.ids = NO_IDS;
     this.times = NO_TIMES;
+    this.hashes = NO_HASHES;
   }
 
   int size() {
@@ -66,9 +72,11 @@ final class SeenIds {
     if (size == ids.length) {
       ids = Arrays.copyOf(ids, Math.max(2, size * 2));
       times = Arrays.copyOf(times, Math.max(2, size * 2));
+      hashes = Arrays.copyOf(hashes, Math.max(2, size * 2));
     }
     ids[size] = id;
     times[size] = time;
+    hashes[size] = id.hashCode();
     size++;
     if (index != null) {
       index.add(id);
@@ -84,6 +92,7 @@ final class SeenIds {
       long evicted = times[0];
       System.arraycopy(ids, 1, ids, 0, size - 1);
       System.arraycopy(times, 1, times, 0, size - 1);
+      System.arraycopy(hashes, 1, hashes, 0, size - 1);
       size--;
       ids[size] = null;
       if (evicted >= newest) { // rare: the first applied was the latest dated
@@ -97,8 +106,9 @@ final class SeenIds {
     if (index != null) {
       return index.contains(id);
     }
+    int hash = id.hashCode();
     for (int i = 0; i < size; i++) {
-      if (ids[i].equals(id)) {
+      if (hashes[i] == hash && ids[i].equals(id)) {
         return true;
       }
     }
@@ -114,6 +124,7 @@ final class SeenIds {
       // dropped, not cleared: the arrays were last touched a TTL ago and are out of the cache
       ids = NO_IDS;
       times = NO_TIMES;
+      hashes = NO_HASHES;
       size = 0;
       index = null;
     } else {
@@ -122,6 +133,7 @@ final class SeenIds {
         if (times[i] > cutoff) {
           ids[kept] = ids[i];
           times[kept] = times[i];
+          hashes[kept] = hashes[i];
           kept++;
         } else if (index != null) {
           index.remove(ids[i]);

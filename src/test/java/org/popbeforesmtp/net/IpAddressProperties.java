@@ -67,6 +67,41 @@ class IpAddressProperties {
     assertThat(CidrSet.of(List.of(prefix)).contains(address)).isTrue();
   }
 
+  /**
+   * The dotted-quad shortcut the rules take on every login agrees with the full parser: a value
+   * exactly for the texts that parse to an IPv4 address whose canonical text they are.
+   */
+  @Property(tries = 3000)
+  void dottedQuadIsTheCanonicalIpv4Text(@ForAll("addressTexts") String text) {
+    IpAddress parsed;
+    try {
+      parsed = IpAddress.parse(text);
+    } catch (InvalidAddressException e) {
+      parsed = null;
+    }
+    boolean canonicalV4 = parsed != null && parsed.isV4() && parsed.toString().equals(text);
+    assertThat(IpAddress.dottedQuad(text) >= 0).as(text).isEqualTo(canonicalV4);
+    if (canonicalV4) {
+      assertThat(IpAddress.dottedQuad(text)).as(text).isEqualTo(parsed.lo());
+    }
+  }
+
+  /** Canonical addresses, and texts near dotted quads: leading zeros, parts out of range, junk. */
+  @Provide
+  Arbitrary<String> addressTexts() {
+    Arbitrary<String> part =
+        Arbitraries.oneOf(
+            Arbitraries.integers().between(0, 300).map(String::valueOf),
+            Arbitraries.strings().withChars("0123456789").ofMinLength(0).ofMaxLength(4));
+    Arbitrary<String> nearQuads =
+        Combinators.combine(
+                Arbitraries.of("", "", "", " ", "[", "0", "x"),
+                part.list().ofMinSize(1).ofMaxSize(6).map(parts -> String.join(".", parts)),
+                Arbitraries.of("", "", "", " ", "]", "%1", ".", ":"))
+            .as((before, quad, after) -> before + quad + after);
+    return Arbitraries.oneOf(addresses().map(IpAddress::toString), nearQuads);
+  }
+
   @Provide
   Arbitrary<Integer> lengths() {
     return Combinators.combine(Arbitraries.integers().between(0, 128), Arbitraries.just(0))
