@@ -184,21 +184,7 @@ final class AuditReplayRates extends Scenario {
               List.of(),
               PlainConsumer.class.getName(),
               List.of(config.toString(), topics.logins()));
-      export[i] =
-          ownJvm(
-              dir,
-              List.of(),
-              "org.popbeforesmtp.Main",
-              List.of(
-                  "audit",
-                  "export",
-                  "--from=-3d",
-                  "--format",
-                  "csv",
-                  "--output",
-                  dir.resolve("export.csv").toString(),
-                  "--config",
-                  config.toString()));
+      export[i] = export(dir, config, "--from=-3d");
     }
     Stats.Repeated plain = Stats.repeated(yardstick);
     Stats.Repeated cli = Stats.repeated(export);
@@ -226,6 +212,27 @@ final class AuditReplayRates extends Scenario {
             + plain.show("%.2f")
             + " s: "
             + f2(plain.median() / cli.median()));
+  }
+
+  /**
+   * Runs the CLI's {@code audit export --format csv} of the topics in {@code config} from {@code
+   * from} to a file, in a JVM of its own; returns its wall-clock seconds.
+   */
+  private double export(Path dir, Path config, String from) throws Exception {
+    return ownJvm(
+        dir,
+        List.of(),
+        "org.popbeforesmtp.Main",
+        List.of(
+            "audit",
+            "export",
+            from,
+            "--format",
+            "csv",
+            "--output",
+            dir.resolve("export.csv").toString(),
+            "--config",
+            config.toString()));
   }
 
   /** A config file for the CLI and the yardstick: the bench's broker, the registry, the topics. */
@@ -382,6 +389,15 @@ final class AuditReplayRates extends Scenario {
             List.of("--from=-30d", "--config", config.toString(), "--format", "jsonl"));
     r.row(f0(n), "month: CLI audit user U --from -30d, class-data archive", "", f1(user), "", "");
     r.figure("month_userSeconds", user);
+    double export = export(dir, config, "--from=-31d");
+    r.row(
+        f0(n),
+        "month: CLI audit export --format csv to a file",
+        f0(n),
+        f1(export),
+        f0(n / export),
+        "");
+    r.figure("month_ownJvm_exportSeconds", export);
   }
 
   /**
