@@ -3,6 +3,7 @@ package org.popbeforesmtp.edge;
 import java.util.concurrent.locks.StampedLock;
 import org.popbeforesmtp.net.IpAddress;
 import org.popbeforesmtp.net.IpPrefix;
+import org.popbeforesmtp.net.LinearProbing;
 
 /**
  * The edge's hot table: grant key (address or prefix) → expiresAt, in parallel primitive arrays
@@ -135,9 +136,7 @@ public final class GrantTable {
         break;
       }
       int home = hash(meta[i], his[i], los[i]) & mask;
-      // move entry i into the hole if its home slot is not between hole (exclusive) and i
-      boolean between = hole <= i ? (home > hole && home <= i) : (home > hole || home <= i);
-      if (!between) {
+      if (LinearProbing.fillsHole(hole, i, home)) {
         meta[hole] = meta[i];
         his[hole] = his[i];
         los[hole] = los[i];

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
 import org.popbeforesmtp.net.IpAddress;
+import org.popbeforesmtp.net.LinearProbing;
 
 /**
  * The key states of {@link InMemoryGrantStore}, by grant key. A key that is a dotted quad (most
@@ -81,9 +82,7 @@ final class KeyStateTable {
     // lookup stops at it early (no tombstones)
     int gap = i;
     for (int j = (gap + 1) & mask; codes[j] != 0; j = (j + 1) & mask) {
-      int home = slot(codes[j], mask);
-      // the entry at j may move to the gap when its home is not within (gap, j]
-      if (gap <= j ? (home <= gap || home > j) : (home <= gap && home > j)) {
+      if (LinearProbing.fillsHole(gap, j, slot(codes[j], mask))) {
         codes[gap] = codes[j];
         keys[gap] = keys[j];
         states[gap] = states[j];
