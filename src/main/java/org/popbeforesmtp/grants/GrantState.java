@@ -19,6 +19,7 @@ public final class GrantState {
   private final Share latest;
   private final long start;
   private final long end;
+  private final boolean oneUser; // the common session: its one share is latest
 
   /**
    * @param shares one per distinct user, in no particular order
@@ -44,6 +45,7 @@ public final class GrantState {
     this.latest = last;
     this.start = first;
     this.end = last.lastAt();
+    this.oneUser = this.shares.size() == 1;
   }
 
   /** One per distinct user, in no particular order. */
@@ -124,6 +126,9 @@ public final class GrantState {
 
   /** Number of distinct events in the session. */
   public int eventCount() {
+    if (oneUser) {
+      return latest.count();
+    }
     int n = 0;
     for (int i = 0; i < shares.size(); i++) {
       n += shares.get(i).count();
@@ -142,6 +147,9 @@ public final class GrantState {
 
   /** Whether {@code users} is what {@link #users()} would give (no list built to find out). */
   boolean hasUsers(List<String> users) {
+    if (oneUser) {
+      return users.size() == 1 && latest.username().equals(users.get(0));
+    }
     if (users.size() != shares.size()) {
       return false;
     }
@@ -163,7 +171,8 @@ public final class GrantState {
     }
     if (sessions.size() == 1) {
       GrantState only = sessions.get(0);
-      if (only.shares.size() == 1 && only.latest.username().equals(added.username())) {
+      // read on this object, not its share list (last touched a TTL of history earlier)
+      if (only.oneUser && only.latest.username().equals(added.username())) {
         return new GrantState(List.of(only.latest.plus(added)), only.sharedAddress);
       }
     }
