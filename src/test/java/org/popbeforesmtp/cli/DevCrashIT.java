@@ -3,6 +3,7 @@ package org.popbeforesmtp.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -113,12 +115,25 @@ class DevCrashIT {
     return p;
   }
 
-  private static void awaitUp(Path log, Duration atMost) {
-    await()
-        .atMost(atMost)
-        .pollInterval(Duration.ofMillis(200))
-        .ignoreExceptions()
-        .until(() -> Files.readString(log).contains("dev stack is up"));
+  private static void awaitUp(Path log, Duration atMost) throws IOException {
+    try {
+      await()
+          .atMost(atMost)
+          .pollInterval(Duration.ofMillis(200))
+          .ignoreExceptions()
+          .until(() -> Files.readString(log).contains("dev stack is up"));
+    } catch (ConditionTimeoutException e) {
+      // what the stack was doing is the only clue to why it did not come up: show its log's end
+      List<String> lines = Files.readAllLines(log);
+      throw new AssertionError(
+          "the dev stack was not up after "
+              + atMost.toSeconds()
+              + " s; the last lines of "
+              + log.getFileName()
+              + ":\n"
+              + String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size())),
+          e);
+    }
   }
 
   private String get(int port, String path) throws Exception {
