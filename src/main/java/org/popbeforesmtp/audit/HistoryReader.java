@@ -195,11 +195,7 @@ public final class HistoryReader implements AutoCloseable {
     }
     boolean[] paused = new boolean[n];
     long read = 0;
-    long loginRecords = 0;
-    long revocationRecords = 0;
-    long undecodableCount = 0;
-    long undecodableRevocations = 0;
-    List<Undecodable> undecodable = new ArrayList<>();
+    Tally tally = new Tally();
     while (openCount > 0) {
       // hand out the earliest head, unless an open partition has none buffered
       int earliest = -1;
@@ -243,37 +239,7 @@ public final class HistoryReader implements AutoCloseable {
       ConsumerRecord<byte[], byte[]> r = source.pollFirst();
       headTime[earliest] = headTime(source);
       read++;
-      boolean login = earliest < loginAssigned;
-      Object value;
-      try {
-        if (r.value() == null) {
-          throw new SerializationException("null value (a tombstone): not an event");
-        }
-        value =
-            login
-                ? logins.decode(r.topic(), r.value())
-                : revocations.deserialize(r.topic(), r.value());
-      } catch (SerializationException e) {
-        value = null;
-        undecodableCount++;
-        undecodableRevocations += login ? 0 : 1;
-        if (undecodable.size() < UNDECODABLE_KEPT) {
-          undecodable.add(
-              new Undecodable(
-                  r.topic(), r.partition(), r.offset(), String.valueOf(e.getMessage())));
-        }
-      }
-      if (login) {
-        loginRecords++;
-        if (value != null) {
-          listener.login((LoginEvent) value, r.timestamp());
-        }
-      } else {
-        revocationRecords++;
-        if (value != null) {
-          listener.revocation((Revocation) value, r.timestamp());
-        }
-      }
+      deliver(r, earliest < loginAssigned, listener, tally);
       if (read % 10_000 == 0) {
         progress.update(read, total);
       }
@@ -282,11 +248,60 @@ public final class HistoryReader implements AutoCloseable {
     return new Summary(
         loginAssigned,
         loginCount,
-        loginRecords,
-        revocationRecords,
-        undecodableCount,
-        undecodable,
-        undecodableRevocations);
+        tally.loginRecords,
+        tally.revocationRecords,
+        tally.undecodableCount,
+        tally.undecodable,
+        tally.undecodableRevocations);
+  }
+
+  /** What a read has handed out so far. */
+  private static final class Tally {
+    long loginRecords;
+    long revocationRecords;
+    long undecodableCount;
+    long undecodableRevocations;
+    final List<Undecodable> undecodable = new ArrayList<>();
+  }
+
+  /**
+   * Decodes one record and hands it to {@code listener}. A method of its own, not part of {@link
+   * #read}'s loop, which a fresh JVM compiles on-stack: with the hand-out inside the loop, a day's
+   * CLI export spent 8.3–9.1 s compiling (C2 took 1.1 s on that loop alone) and took 7.7–8.8 s;
+   * with it here, 7.8–7.9 s compiling and 7.6 s (-XX:+CITime; six runs before, three after, in
+   * alternating sets of three).
+   */
+  private void deliver(
+      ConsumerRecord<byte[], byte[]> r, boolean login, Listener listener, Tally tally) {
+    Object value;
+    try {
+      if (r.value() == null) {
+        throw new SerializationException("null value (a tombstone): not an event");
+      }
+      value =
+          login
+              ? logins.decode(r.topic(), r.value())
+              : revocations.deserialize(r.topic(), r.value());
+    } catch (SerializationException e) {
+      value = null;
+      tally.undecodableCount++;
+      tally.undecodableRevocations += login ? 0 : 1;
+      if (tally.undecodable.size() < UNDECODABLE_KEPT) {
+        tally.undecodable.add(
+            new Undecodable(r.topic(), r.partition(), r.offset(), String.valueOf(e.getMessage())));
+      }
+    }
+    if (login) {
+      tally.loginRecords++;
+      if (value != null) {
+        listener.login((LoginEvent) value, r.timestamp());
+      }
+    } else {
+      tally.revocationRecords++;
+      if (value != null) {
+        listener.revocation((Revocation) value, r.timestamp());
+      }
+    }
   }
 
   private static long headTime(ArrayDeque<ConsumerRecord<byte[], byte[]>> buffer) {
