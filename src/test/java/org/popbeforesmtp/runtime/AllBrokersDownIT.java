@@ -3,6 +3,7 @@ package org.popbeforesmtp.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -175,15 +176,25 @@ class AllBrokersDownIT {
                 if (!c.isSatisfied() && c.getElapsedTimeInMS() / 1000 % 10 == 0) {
                   System.out.printf(
                       "OUTAGE: after %d s: ingest queued %d published %d failed %d; granted at"
-                          + " the edge %d of 50; processor %s ready=%s; edge ready=%s"
-                          + " degraded=%s%n",
+                          + " the edge %d of 50, by the processor's API %d; processor %s"
+                          + " ready=%s threads %s; edge ready=%s degraded=%s%n",
                       c.getElapsedTimeInMS() / 1000,
                       ingest.publisher().queued(),
                       ingest.publisher().published(),
                       ingest.publisher().failed(),
                       reported.stream().filter(ip -> edge.cache().check(ip).granted()).count(),
+                      // granted by the processor but not at the edge: relay.grants is not
+                      // readable (read_committed) past a transaction left open
+                      reported.stream().filter(ip -> processorGrants(http, processor, ip)).count(),
                       processor.streams().state(),
                       processor.isReady(),
+                      processor.streams().metadataForLocalThreads().stream()
+                          .map(
+                              t ->
+                                  t.threadName().replaceAll(".*-", "")
+                                      + ":"
+                                      + t.activeTasks().size())
+                          .toList(),
                       edge.cache().isReady(),
                       edge.cache().isDegraded());
                 }
@@ -199,6 +210,26 @@ class AllBrokersDownIT {
           "OUTAGE: the 50 held reports were granted at the edge %.1f s after the brokers came"
               + " back; processor %s without a restart%n",
           delivered, processor.streams().state());
+    }
+  }
+
+  /** Whether the processor's API answers a live grant for {@code ip} (false when it cannot). */
+  private static boolean processorGrants(HttpClient http, ProcessorApp processor, String ip) {
+    try {
+      return http.send(
+                  HttpRequest.newBuilder(
+                          URI.create(
+                              "http://127.0.0.1:" + processor.httpPort() + "/v1/grants/" + ip))
+                      .timeout(Duration.ofSeconds(2))
+                      .build(),
+                  HttpResponse.BodyHandlers.discarding())
+              .statusCode()
+          == 200;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
     }
   }
 }
