@@ -68,6 +68,7 @@ public final class ProcessorApp implements AutoCloseable {
   private final AtomicLong restoredRecords = new AtomicLong();
   private final KafkaWatch kafka;
   private final ThreadRecovery recovery = new ThreadRecovery(System::nanoTime);
+  private final ReadinessWatch readiness;
   private KafkaProducer<String, Revocation> revocationProducer;
   private final RevocationEndpoint revocationEndpoint;
 
@@ -85,6 +86,13 @@ public final class ProcessorApp implements AutoCloseable {
     this.metrics = metrics;
     this.self = self;
     this.kafka = new KafkaWatch(clientProps(config), config.bootstrapServers());
+    this.readiness =
+        new ReadinessWatch(
+            this::isReady,
+            () ->
+                ReadinessWatch.describe(
+                    streams.state(), streams.metadataForLocalThreads(), restoring),
+            System::nanoTime);
     this.revocationEndpoint =
         new RevocationEndpoint(config.adminToken(), Clock.systemUTC(), this::publishRevocation);
   }
@@ -201,6 +209,7 @@ public final class ProcessorApp implements AutoCloseable {
           }
         });
     kafka.start();
+    readiness.start();
     // RUNNING comes before the tasks' stores are restored (Streams restores in the background):
     // until they are, a task answers nothing and processes nothing, so this instance is not ready
     streams.setGlobalStateRestoreListener(
@@ -340,6 +349,7 @@ public final class ProcessorApp implements AutoCloseable {
       return;
     }
     closed = true;
+    readiness.close();
     LOG.info("closing grant processor");
     // a stop may be for good (scale-down, host retired): leave the group so the others take the
     // tasks over at once; a static member that crashes does not leave, and a restart within the

@@ -3,11 +3,11 @@ package org.popbeforesmtp.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -60,7 +60,7 @@ class DevCrashIT {
     };
     Path firstLog = dir.resolve("first.log");
     Process first = dev(flags, firstLog);
-    awaitUp(firstLog, Duration.ofSeconds(120));
+    awaitUp(first, firstLog, Duration.ofSeconds(120));
     Commands.publish("127.0.0.1:" + kafka, "http://127.0.0.1:" + registry, "alice", IP);
     await()
         .atMost(Duration.ofSeconds(30))
@@ -71,7 +71,7 @@ class DevCrashIT {
     long restart = System.nanoTime();
     Path secondLog = dir.resolve("second.log");
     Process second = dev(flags, secondLog);
-    awaitUp(secondLog, Duration.ofSeconds(120));
+    awaitUp(second, secondLog, Duration.ofSeconds(120));
     double upAfter = (System.nanoTime() - restart) / 1e9;
     await()
         .atMost(Duration.ofSeconds(30))
@@ -115,7 +115,7 @@ class DevCrashIT {
     return p;
   }
 
-  private static void awaitUp(Path log, Duration atMost) throws IOException {
+  private static void awaitUp(Process dev, Path log, Duration atMost) throws Exception {
     try {
       await()
           .atMost(atMost)
@@ -131,9 +131,36 @@ class DevCrashIT {
               + " s; the last lines of "
               + log.getFileName()
               + ":\n"
-              + String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size())),
+              + String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()))
+              + "\nits stream threads:\n"
+              + streamThreads(dev),
           e);
     }
+  }
+
+  /**
+   * The stacks of the stream threads and the state updaters of a running stack (jcmd's thread
+   * dump), each cut to its top frames: where Streams waits.
+   */
+  private static String streamThreads(Process dev) throws Exception {
+    Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+    Process dump =
+        new ProcessBuilder(jcmd.toString(), Long.toString(dev.pid()), "Thread.print")
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(dump.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    dump.waitFor(30, TimeUnit.SECONDS);
+    StringBuilder picked = new StringBuilder();
+    for (String thread : out.split("\n\n")) {
+      if (thread.contains("StreamThread") || thread.contains("StateUpdater")) {
+        List<String> frames = thread.lines().toList();
+        picked.append(String.join("\n", frames.subList(0, Math.min(14, frames.size()))));
+        picked.append("\n");
+      }
+    }
+    return picked.isEmpty()
+        ? out.lines().limit(20).reduce("", (a, b) -> a + b + "\n")
+        : picked.toString();
   }
 
   private String get(int port, String path) throws Exception {
