@@ -19,7 +19,6 @@ import java.util.Locale;
 import java.util.Properties;
 import java.util.Random;
 import java.util.UUID;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -70,14 +69,7 @@ public final class DemoFleet implements AutoCloseable {
   private final List<String> pool = new ArrayList<>();
   private final Random random;
   private final LoginPublisher publisher;
-  private final ScheduledExecutorService timers =
-      Executors.newScheduledThreadPool(
-          2,
-          r -> {
-            Thread t = new Thread(r, "demo-fleet");
-            t.setDaemon(true);
-            return t;
-          });
+  private final ScheduledExecutorService timers = Timers.daemon("demo-fleet", 2);
   private final List<Socket> smtp = new ArrayList<>();
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();

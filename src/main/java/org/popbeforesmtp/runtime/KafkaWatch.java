@@ -3,7 +3,6 @@ package org.popbeforesmtp.runtime;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -24,13 +23,7 @@ final class KafkaWatch implements AutoCloseable {
 
   private final Properties clientProps;
   private final String bootstrapServers;
-  private final ScheduledExecutorService timer =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "kafka-watch");
-            t.setDaemon(true);
-            return t;
-          });
+  private final ScheduledExecutorService timer = Timers.daemon("kafka-watch", 1);
   private Admin admin;
   private volatile boolean lost;
   private long lostSince;

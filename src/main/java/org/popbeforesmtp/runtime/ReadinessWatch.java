@@ -5,7 +5,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -34,13 +33,7 @@ final class ReadinessWatch implements AutoCloseable {
   private final BooleanSupplier ready;
   private final Supplier<String> describe;
   private final LongSupplier nanoTime;
-  private final ScheduledExecutorService timer =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "readiness-watch");
-            t.setDaemon(true);
-            return t;
-          });
+  private final ScheduledExecutorService timer = Timers.daemon("readiness-watch", 1);
   private long notReadySince;
   private long nextLog;
   private boolean warned;
