@@ -103,6 +103,11 @@ public final class HistoryReader implements AutoCloseable {
     props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
     props.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 * 1024 * 1024);
     props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024);
+    // history lies in the topic already: a broker with nothing more to give should answer at once.
+    // With the default 500 ms, the fetch left waiting at the end of a read held the connection,
+    // and a broker answers one connection's requests in order: the reader's close (the end of
+    // every parallel worker) and the offset look-up of its next read each waited for it
+    props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);
     props.putAll(clientProps);
     props.remove(ConsumerConfig.GROUP_ID_CONFIG);
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
