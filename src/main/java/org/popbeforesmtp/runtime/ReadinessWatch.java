@@ -52,7 +52,17 @@ final class ReadinessWatch implements AutoCloseable {
   /** Starts looking, every {@link #EVERY}. */
   void start() {
     timer.scheduleWithFixedDelay(
-        this::check, EVERY.toMillis(), EVERY.toMillis(), TimeUnit.MILLISECONDS);
+        () -> {
+          try {
+            check();
+          } catch (RuntimeException e) {
+            // a look that fails must not end the looking (an executor drops a task that throws)
+            LOG.warn("could not tell whether the grant processor is ready: {}", e.toString());
+          }
+        },
+        EVERY.toMillis(),
+        EVERY.toMillis(),
+        TimeUnit.MILLISECONDS);
   }
 
   /** One look; returns the line it logged, or null. */
@@ -77,10 +87,22 @@ final class ReadinessWatch implements AutoCloseable {
           "grant processor not ready for "
               + TimeUnit.NANOSECONDS.toSeconds(now - notReadySince)
               + " s: "
-              + describe.get();
+              + described();
       LOG.warn(line);
     }
     return line;
+  }
+
+  /**
+   * What the processor does, or why that cannot be said (Streams refuses its thread metadata in
+   * some states).
+   */
+  private String described() {
+    try {
+      return describe.get();
+    } catch (RuntimeException e) {
+      return "(its state cannot be read: " + e.getMessage() + ")";
+    }
   }
 
   /** The Streams state, each thread's state and tasks, and the changelogs being restored. */

@@ -58,6 +58,22 @@ class ReadinessWatchTest {
   }
 
   @Test
+  void saysNotReadyAlsoWhenItsStateCannotBeRead() {
+    ReadinessWatch failing =
+        new ReadinessWatch(
+            () -> false,
+            () -> {
+              throw new IllegalStateException("KafkaStreams is not running. State is ERROR.");
+            },
+            () -> now[0]);
+    now[0] = TimeUnit.SECONDS.toNanos(30);
+    assertThat(failing.check())
+        .isEqualTo(
+            "grant processor not ready for 30 s: (its state cannot be read: KafkaStreams is not"
+                + " running. State is ERROR.)");
+  }
+
+  @Test
   void describesTheStateEachThreadsTasksAndTheRestore() {
     TaskMetadata task =
         new TaskMetadataImpl(
