@@ -86,13 +86,7 @@ public final class ProcessorApp implements AutoCloseable {
     this.metrics = metrics;
     this.self = self;
     this.kafka = new KafkaWatch(clientProps(config), config.bootstrapServers());
-    this.readiness =
-        new ReadinessWatch(
-            this::isReady,
-            () ->
-                ReadinessWatch.describe(
-                    streams.state(), streams.metadataForLocalThreads(), restoring),
-            System::nanoTime);
+    this.readiness = new ReadinessWatch(this::isReady, this::activity, System::nanoTime);
     this.revocationEndpoint =
         new RevocationEndpoint(config.adminToken(), Clock.systemUTC(), this::publishRevocation);
   }
@@ -265,6 +259,14 @@ public final class ProcessorApp implements AutoCloseable {
     return streams.state() == KafkaStreams.State.RUNNING
         && restoring.isEmpty()
         && failure.get() == null;
+  }
+
+  /**
+   * What it is doing, in a line: the Streams state, each stream thread's state and tasks, the
+   * changelogs being restored (what {@link ReadinessWatch} logs while it is not ready).
+   */
+  public String activity() {
+    return ReadinessWatch.describe(streams.state(), streams.metadataForLocalThreads(), restoring);
   }
 
   /**

@@ -10,7 +10,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
-import java.util.stream.Collectors;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.TaskMetadata;
@@ -27,7 +26,7 @@ import org.slf4j.LoggerFactory;
  */
 final class ReadinessWatch implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ReadinessWatch.class);
-  static final Duration AFTER = Duration.ofSeconds(30);
+  private static final Duration AFTER = Duration.ofSeconds(30);
   private static final Duration EVERY = Duration.ofSeconds(5);
 
   private final BooleanSupplier ready;
@@ -130,7 +129,7 @@ final class ReadinessWatch implements AutoCloseable {
   }
 
   private static List<String> taskIds(Set<TaskMetadata> tasks) {
-    return tasks.stream().map(m -> m.taskId().toString()).sorted().collect(Collectors.toList());
+    return tasks.stream().map(m -> m.taskId().toString()).sorted().toList();
   }
 
   @Override

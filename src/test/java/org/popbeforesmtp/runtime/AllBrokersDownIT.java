@@ -176,8 +176,8 @@ class AllBrokersDownIT {
                 if (!c.isSatisfied() && c.getElapsedTimeInMS() / 1000 % 10 == 0) {
                   System.out.printf(
                       "OUTAGE: after %d s: ingest queued %d published %d failed %d; granted at"
-                          + " the edge %d of 50, by the processor's API %d; processor %s"
-                          + " ready=%s threads %s; edge ready=%s degraded=%s%n",
+                          + " the edge %d of 50, by the processor's API %d; processor ready=%s"
+                          + " (%s); edge ready=%s degraded=%s%n",
                       c.getElapsedTimeInMS() / 1000,
                       ingest.publisher().queued(),
                       ingest.publisher().published(),
@@ -186,15 +186,8 @@ class AllBrokersDownIT {
                       // granted by the processor but not at the edge: relay.grants is not
                       // readable (read_committed) past a transaction left open
                       reported.stream().filter(ip -> processorGrants(http, processor, ip)).count(),
-                      processor.streams().state(),
                       processor.isReady(),
-                      processor.streams().metadataForLocalThreads().stream()
-                          .map(
-                              t ->
-                                  t.threadName().replaceAll(".*-", "")
-                                      + ":"
-                                      + t.activeTasks().size())
-                          .toList(),
+                      processor.activity(),
                       edge.cache().isReady(),
                       edge.cache().isDegraded());
                 }
