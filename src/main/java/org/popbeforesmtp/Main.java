@@ -15,6 +15,6 @@ public final class Main {
       // the levels are set now: the first logger is made after them
       LoggerFactory.getLogger(Main.class).warn(problem);
     }
-    System.exit(RootCommand.newCommandLine().execute(args));
+    System.exit(RootCommand.newCommandLine(args).execute(args));
   }
 }

@@ -16,7 +16,7 @@ class RootCommandTest {
   private final StringWriter err = new StringWriter();
 
   private int run(String... args) {
-    CommandLine cli = RootCommand.newCommandLine();
+    CommandLine cli = RootCommand.newCommandLine(args);
     cli.setOut(new PrintWriter(out));
     cli.setErr(new PrintWriter(err));
     return cli.execute(args);
@@ -26,6 +26,22 @@ class RootCommandTest {
   void shouldPrintVersionsAndExitZero() {
     assertThat(run("--version")).isZero();
     assertThat(out.toString()).startsWith("pop-before-smtp ").contains("Kafka 4.4");
+  }
+
+  @Test
+  void aSubcommandPrintsTheVersionsToo() {
+    assertThat(run("audit", "ip", "--version")).isZero();
+    assertThat(out.toString()).startsWith("pop-before-smtp ").contains("Kafka 4.4");
+  }
+
+  @Test
+  void aNamedSubcommandIsBuiltAloneAndAnythingElseWithEvery() {
+    assertThat(RootCommand.newCommandLine("--verbose", "audit", "ip").getSubcommands().keySet())
+        .containsExactly("audit");
+    assertThat(RootCommand.newCommandLine("--help").getSubcommands())
+        .containsKeys("processor", "edge", "audit", "dev", "bench", "help");
+    assertThat(RootCommand.newCommandLine("help", "audit").getSubcommands()).hasSize(11);
+    assertThat(RootCommand.newCommandLine("audti").getSubcommands()).hasSize(11);
   }
 
   @Test

@@ -20,7 +20,7 @@ public final class Commands {
   public static Result execute(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    picocli.CommandLine cli = RootCommand.newCommandLine();
+    picocli.CommandLine cli = RootCommand.newCommandLine(args); // as Main builds it
     cli.setOut(new PrintWriter(out));
     cli.setErr(new PrintWriter(err));
     int code = cli.execute(args);
