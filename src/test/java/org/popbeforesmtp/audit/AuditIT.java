@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.streams.KafkaStreams;
@@ -29,6 +31,7 @@ import org.popbeforesmtp.grants.GrantPolicy;
 import org.popbeforesmtp.grants.Topics;
 import org.popbeforesmtp.ingest.LoginPublisher;
 import org.popbeforesmtp.registry.SerdeConfig;
+import org.popbeforesmtp.runtime.DevSchemaRegistry;
 import org.popbeforesmtp.runtime.ProcessorApp;
 import org.popbeforesmtp.runtime.TopicProvisioner;
 import org.popbeforesmtp.testing.Commands;
@@ -337,6 +340,98 @@ class AuditIT {
             "{\"type\":\"grant\"",
             "{\"type\":\"grant\"",
             "{\"type\":\"summary\"");
+  }
+
+  /**
+   * bin/pop-before-smtp as an abuse desk runs it: the first question writes a class-data archive of
+   * the jar and answers as {@code java -jar} does; the next loads its classes from the archive and
+   * answers the same; a question that fails writes none.
+   */
+  @Test
+  void launcherAnswersFromAClassDataArchiveItWritesOnFirstUse() throws Exception {
+    Topics topics = Topics.defaults().withPrefix(KafkaBroker.unique("audit-launcher") + ".");
+    try (DevSchemaRegistry registry = DevSchemaRegistry.start(dir, "127.0.0.1", 0)) {
+      Path config =
+          history(topics, registry.url()); // an HTTP registry: the CLI runs in its own JVM
+      Path cds = dir.resolve("cds");
+      List<String> question =
+          List.of(
+              "audit",
+              "ip",
+              "198.51.100.23",
+              "--config",
+              config.toString(),
+              "--at",
+              "2026-03-10T03:25:00Z",
+              "--format",
+              "json");
+
+      Launched first = launch(cds, "", question);
+      assertThat(first.code()).as(first.err()).isZero();
+      JsonNode verdict = JSON.readTree(first.out()).get("verdict");
+      assertThat(verdict.get("allowed").asBoolean()).isTrue();
+      assertThat(verdict.get("eventId").asText()).isEqualTo("pop-2");
+      List<Path> archives = list(cds);
+      assertThat(archives).as("the archive the first question wrote").hasSize(1);
+      assertThat(archives.get(0).getFileName().toString()).startsWith("audit-").endsWith(".jsa");
+
+      Path classes = dir.resolve("classes.log");
+      Launched second = launch(cds, "-Xlog:class+load:file=" + classes, question);
+      assertThat(second.code()).as(second.err()).isZero();
+      assertThat(answer(second)).as("the same answer").isEqualTo(answer(first));
+      assertThat(Files.readAllLines(classes))
+          .as("the audit's own classes come from the archive")
+          .anyMatch(
+              l ->
+                  l.contains(" org.popbeforesmtp.audit.HistoryReader ")
+                      && l.contains("shared objects file (top)"));
+      assertThat(list(cds)).isEqualTo(archives);
+
+      Path failedCds = dir.resolve("cds-failed");
+      List<String> failing = new ArrayList<>(question);
+      failing.set(failing.indexOf(config.toString()), dir.resolve("missing.properties").toString());
+      Launched failed = launch(failedCds, "", failing);
+      assertThat(failed.code()).isNotZero();
+      assertThat(failed.err()).contains("missing.properties");
+      assertThat(list(failedCds))
+          .as("no archive, no partial one, from a failed question")
+          .isEmpty();
+    }
+  }
+
+  private record Launched(int code, String out, String err) {}
+
+  /** The answer without its summary (which says how long the read took). */
+  private static JsonNode answer(Launched run) throws Exception {
+    ObjectNode answer = (ObjectNode) JSON.readTree(run.out());
+    assertThat(answer.remove("summary")).isNotNull();
+    return answer;
+  }
+
+  /** Runs bin/pop-before-smtp with {@code args}, its archives in {@code cds}. */
+  private Launched launch(Path cds, String javaOptions, List<String> args) throws Exception {
+    List<String> command = new ArrayList<>(List.of("bin/pop-before-smtp"));
+    command.addAll(args);
+    Path out = Files.createTempFile(dir, "launcher", ".out");
+    Path err = Files.createTempFile(dir, "launcher", ".err");
+    ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile());
+    pb.redirectError(err.toFile());
+    pb.environment().put("PBS_CDS_DIR", cds.toString());
+    pb.environment().put("PBS_JAVA_OPTS", javaOptions);
+    pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+    pb.environment().remove("PBS_JAR"); // the jar mvn package built, found from the script
+    Process p = pb.start();
+    assertThat(p.waitFor(2, TimeUnit.MINUTES)).as("launcher finished").isTrue();
+    return new Launched(p.exitValue(), Files.readString(out), Files.readString(err));
+  }
+
+  private static List<Path> list(Path dir) throws Exception {
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (var files = Files.list(dir)) {
+      return files.sorted().toList();
+    }
   }
 
   @Test
