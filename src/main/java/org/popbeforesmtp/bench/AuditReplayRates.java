@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.popbeforesmtp.audit.Audit;
@@ -179,11 +180,7 @@ final class AuditReplayRates extends Scenario {
     double[] export = new double[repeats];
     for (int i = 0; i < repeats; i++) {
       yardstick[i] =
-          ownJvm(
-              dir,
-              List.of(),
-              PlainConsumer.class.getName(),
-              List.of(config.toString(), topics.logins()));
+          ownJvm(dir, PlainConsumer.class.getName(), List.of(config.toString(), topics.logins()));
       export[i] = export(dir, config, "--from=-3d");
     }
     Stats.Repeated plain = Stats.repeated(yardstick);
@@ -221,7 +218,6 @@ final class AuditReplayRates extends Scenario {
   private double export(Path dir, Path config, String from) throws Exception {
     return ownJvm(
         dir,
-        List.of(),
         "org.popbeforesmtp.Main",
         List.of(
             "audit",
@@ -326,7 +322,10 @@ final class AuditReplayRates extends Scenario {
             + " addresses, households; written in "
             + f0(produced)
             + " s. The ip and user questions run as the CLI in a JVM of their own (wall clock"
-            + " from process start to exit, JVM start included), with its defaults.");
+            + " from process start to exit, JVM start included), with its defaults: as `java"
+            + " -jar`, and through bin/pop-before-smtp, which starts audit questions from a"
+            + " class-data archive of the jar that its first question writes (and runs a point"
+            + " question on the quick compiler).");
     usedHeap(); // each run from a collected heap
     long t = System.nanoTime();
     long decoded = readAndDecode(topics.logins(), registry);
@@ -356,39 +355,68 @@ final class AuditReplayRates extends Scenario {
     Instant at = Instant.ofEpochMilli(end - span / 2);
     List<String> ipAt =
         List.of("--at", at.toString(), "--config", config.toString(), "--format", "json");
-    // a class-data archive of the jar (README, "Answering fast"): written by one run, used by
-    // the runs after it
-    Path archive = dir.resolve("pop-before-smtp.jsa");
-    cli(dir, List.of("-XX:ArchiveClassesAtExit=" + archive), "audit", "ip", "10.0.0.1", ipAt);
-    List<String> fast = List.of("-XX:SharedArchiveFile=" + archive, "-XX:TieredStopAtLevel=1");
-    for (boolean withArchive : new boolean[] {false, true}) {
+    double[] plainSecs = new double[3];
+    for (int i = 0; i < plainSecs.length; i++) {
+      plainSecs[i] = cli(dir, "audit", "ip", Bench.address(7 + i), ipAt);
+    }
+    Stats.Repeated plain = Stats.repeated(plainSecs);
+    r.row(
+        f0(n),
+        "month: CLI audit ip X --at T (mid-month), java -jar",
+        "",
+        plain.show("%.2f"),
+        "",
+        "");
+    r.figure("month_ipAtSeconds", plain.median());
+    Path launcher = launcher();
+    if (launcher == null) {
+      r.note("bin/pop-before-smtp not found next to the jar's directory: no launcher rows.");
+    } else {
+      // the launcher (README, "Answering fast"): its first question writes the class-data
+      // archive, the questions after start from it
+      Path cds = Files.createDirectories(dir.resolve("cds"));
+      double first = launched(dir, launcher, cds, "audit", "ip", Bench.address(6), ipAt);
+      r.row(
+          f0(n),
+          "month: bin/pop-before-smtp audit ip X --at T, first question (writes the archive)",
+          "",
+          f2(first),
+          "",
+          "");
+      r.figure("month_ipAtSeconds_launcherFirst", first);
       double[] ipSecs = new double[3];
       for (int i = 0; i < ipSecs.length; i++) {
-        ipSecs[i] =
-            cli(dir, withArchive ? fast : List.of(), "audit", "ip", Bench.address(7 + i), ipAt);
+        ipSecs[i] = launched(dir, launcher, cds, "audit", "ip", Bench.address(7 + i), ipAt);
       }
       Stats.Repeated ip = Stats.repeated(ipSecs);
       r.row(
           f0(n),
-          "month: CLI audit ip X --at T (mid-month)"
-              + (withArchive ? ", class-data archive + C1" : ", plain java -jar"),
+          "month: bin/pop-before-smtp audit ip X --at T (archive, quick compiler)",
           "",
           ip.show("%.2f"),
           "",
           "");
-      r.figure("month_ipAtSeconds" + (withArchive ? "_archive" : ""), ip.median());
+      r.figure("month_ipAtSeconds_launcher", ip.median());
+      bench.progress(
+          "  month, audit ip --at: java -jar "
+              + plain.show("%.2f")
+              + " s, bin/pop-before-smtp "
+              + ip.show("%.2f")
+              + " s (first question "
+              + f2(first)
+              + " s)");
+      double user =
+          launched(
+              dir,
+              launcher,
+              cds,
+              "audit",
+              "user",
+              "user7",
+              List.of("--from=-30d", "--config", config.toString(), "--format", "jsonl"));
+      r.row(f0(n), "month: bin/pop-before-smtp audit user U --from -30d", "", f1(user), "", "");
+      r.figure("month_userSeconds", user);
     }
-    double user =
-        cli(
-            dir,
-            // the archive only: the quick compiler alone slows a month's replay (87 s vs 50 s)
-            List.of("-XX:SharedArchiveFile=" + archive),
-            "audit",
-            "user",
-            "user7",
-            List.of("--from=-30d", "--config", config.toString(), "--format", "jsonl"));
-    r.row(f0(n), "month: CLI audit user U --from -30d, class-data archive", "", f1(user), "", "");
-    r.figure("month_userSeconds", user);
     double export = export(dir, config, "--from=-31d");
     r.row(
         f0(n),
@@ -401,39 +429,81 @@ final class AuditReplayRates extends Scenario {
   }
 
   /**
-   * Runs this jar's CLI in a JVM of its own ({@code jvm} options, then {@code command}, {@code
-   * subcommand}, {@code target} and {@code options}); returns its wall-clock seconds.
+   * Runs this jar's CLI in a JVM of its own ({@code command}, {@code subcommand}, {@code target}
+   * and {@code options}); returns its wall-clock seconds.
    */
   private double cli(
+      Path dir, String command, String subcommand, String target, List<String> options)
+      throws Exception {
+    List<String> args = new ArrayList<>(List.of(command, subcommand, target));
+    args.addAll(options);
+    return ownJvm(dir, "org.popbeforesmtp.Main", args);
+  }
+
+  /**
+   * bin/pop-before-smtp of this checkout: next to the directory of the jar this runs from
+   * (target/), or null.
+   */
+  private static Path launcher() {
+    Path jar = Path.of(System.getProperty("java.class.path")).toAbsolutePath();
+    Path launcher = jar.getParent() == null ? null : jar.getParent().resolveSibling("bin");
+    launcher = launcher == null ? null : launcher.resolve("pop-before-smtp");
+    return launcher != null && Files.isExecutable(launcher) && jar.toString().endsWith(".jar")
+        ? launcher
+        : null;
+  }
+
+  /**
+   * Runs {@code launcher} on this jar with this JVM, its archives in {@code cds}, with {@code
+   * command}, {@code subcommand}, {@code target} and {@code options}; returns its wall-clock
+   * seconds.
+   */
+  private double launched(
       Path dir,
-      List<String> jvm,
+      Path launcher,
+      Path cds,
       String command,
       String subcommand,
       String target,
       List<String> options)
       throws Exception {
-    List<String> args = new ArrayList<>(List.of(command, subcommand, target));
+    List<String> args = new ArrayList<>(List.of(launcher.toString(), command, subcommand, target));
     args.addAll(options);
-    return ownJvm(dir, jvm, "org.popbeforesmtp.Main", args);
+    return timed(
+        dir,
+        args,
+        Map.of(
+            "PBS_JAR", System.getProperty("java.class.path"),
+            "JAVA_HOME", System.getProperty("java.home"),
+            "PBS_CDS_DIR", cds.toString()));
   }
 
   /**
-   * Runs {@code mainClass} of this jar with {@code args} in a JVM of its own with {@code jvm}
-   * options; returns its wall-clock seconds from process start to exit.
+   * Runs {@code mainClass} of this jar with {@code args} in a JVM of its own; returns its
+   * wall-clock seconds from process start to exit.
    */
-  private double ownJvm(Path dir, List<String> jvm, String mainClass, List<String> args)
-      throws Exception {
+  private double ownJvm(Path dir, String mainClass, List<String> args) throws Exception {
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
-    command.addAll(jvm);
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add(mainClass);
     command.addAll(args);
+    return timed(dir, command, Map.of());
+  }
+
+  /**
+   * Runs {@code command} with {@code env} added to this process's environment; returns its
+   * wall-clock seconds from process start to exit.
+   */
+  private static double timed(Path dir, List<String> command, Map<String, String> env)
+      throws Exception {
     Path out = dir.resolve("own-jvm.out");
+    ProcessBuilder builder =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile());
+    builder.environment().putAll(env);
     long t = System.nanoTime();
-    Process process =
-        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    Process process = builder.start();
     if (!process.waitFor(10, TimeUnit.MINUTES)) {
       process.destroyForcibly();
       throw new IllegalStateException("did not finish in 10 minutes: " + command);
