@@ -70,7 +70,9 @@ final class AuditReplayRates extends Scenario {
             + " round, each run from a collected heap. 'own JVM' rows run as the CLI does, each in"
             + " a JVM of its own timed from process start to exit (JVM start included), rounds"
             + " alternating: issue 14's yardstick (a plain consumer decoding with Avro's generic"
-            + " reader, fresh JVM) and `audit export --format csv` to a file.");
+            + " reader, fresh JVM) and `audit export --format csv` to a file, as `java -jar` and"
+            + " through bin/pop-before-smtp (after a first, unmeasured export that writes its"
+            + " class-data archive).");
     return r;
   }
 
@@ -176,15 +178,23 @@ final class AuditReplayRates extends Scenario {
       r.figure("seconds", ip.median());
     }
     Path config = clusterConfig(dir.resolve("audit-day.properties"), registryUrl, topics);
+    Path launcher = launcher();
+    Path cds = Files.createDirectories(dir.resolve("cds"));
+    if (launcher != null) {
+      export(dir, config, "--from=-3d", launcher, cds); // its first question writes the archive
+    }
     double[] yardstick = new double[repeats];
     double[] export = new double[repeats];
+    double[] launched = new double[repeats];
     for (int i = 0; i < repeats; i++) {
       yardstick[i] =
           ownJvm(dir, PlainConsumer.class.getName(), List.of(config.toString(), topics.logins()));
-      export[i] = export(dir, config, "--from=-3d");
+      export[i] = export(dir, config, "--from=-3d", null, null);
+      if (launcher != null) {
+        launched[i] = export(dir, config, "--from=-3d", launcher, cds);
+      }
     }
     Stats.Repeated plain = Stats.repeated(yardstick);
-    Stats.Repeated cli = Stats.repeated(export);
     r.row(
         f0(n),
         "own JVM: plain consumer, Avro generic decoding (issue 14's yardstick)",
@@ -193,32 +203,47 @@ final class AuditReplayRates extends Scenario {
         f0(n / plain.median()),
         "");
     r.figure("ownJvm_plainConsumerSeconds", plain.median());
-    r.row(
-        f0(n),
-        "own JVM: CLI audit export --format csv to a file, " + Audit.defaultThreads() + " threads",
-        f0(n),
-        cli.show("%.2f"),
-        f0(n / cli.median()),
-        f2(plain.median() / cli.median()));
-    r.figure("ownJvm_exportSeconds", cli.median());
-    r.figure("ownJvm_exportRatioToPlainConsumer", plain.median() / cli.median());
-    bench.progress(
-        "  day, own JVM: audit export --format csv "
-            + cli.show("%.2f")
-            + " s, plain consumer (generic decoding) "
-            + plain.show("%.2f")
-            + " s: "
-            + f2(plain.median() / cli.median()));
+    String progress =
+        "  day, own JVM: plain consumer (generic decoding) " + plain.show("%.2f") + " s";
+    for (boolean throughLauncher : new boolean[] {false, true}) {
+      if (throughLauncher && launcher == null) {
+        r.note("bin/pop-before-smtp not found next to the jar's directory: no launcher rows.");
+        continue;
+      }
+      Stats.Repeated cli = Stats.repeated(throughLauncher ? launched : export);
+      String suffix = throughLauncher ? "_launcher" : "";
+      r.row(
+          f0(n),
+          (throughLauncher ? "own JVM: bin/pop-before-smtp" : "own JVM: CLI (java -jar)")
+              + " audit export --format csv to a file, "
+              + Audit.defaultThreads()
+              + " threads",
+          f0(n),
+          cli.show("%.2f"),
+          f0(n / cli.median()),
+          f2(plain.median() / cli.median()));
+      r.figure("ownJvm_exportSeconds" + suffix, cli.median());
+      r.figure("ownJvm_exportRatioToPlainConsumer" + suffix, plain.median() / cli.median());
+      progress +=
+          (throughLauncher ? ", bin/pop-before-smtp audit export " : ", java -jar audit export ")
+              + cli.show("%.2f")
+              + " s: "
+              + f2(plain.median() / cli.median());
+    }
+    bench.progress(progress);
   }
 
   /**
    * Runs the CLI's {@code audit export --format csv} of the topics in {@code config} from {@code
-   * from} to a file, in a JVM of its own; returns its wall-clock seconds.
+   * from} to a file, in a JVM of its own: as {@code java -jar}, or through {@code launcher} with
+   * its archives in {@code cds}; returns its wall-clock seconds.
    */
-  private double export(Path dir, Path config, String from) throws Exception {
-    return ownJvm(
+  private double export(Path dir, Path config, String from, Path launcher, Path cds)
+      throws Exception {
+    return cli(
         dir,
-        "org.popbeforesmtp.Main",
+        launcher,
+        cds,
         List.of(
             "audit",
             "export",
@@ -324,8 +349,8 @@ final class AuditReplayRates extends Scenario {
             + " s. The ip and user questions run as the CLI in a JVM of their own (wall clock"
             + " from process start to exit, JVM start included), with its defaults: as `java"
             + " -jar`, and through bin/pop-before-smtp, which starts audit questions from a"
-            + " class-data archive of the jar that its first question writes (and runs a point"
-            + " question on the quick compiler).");
+            + " class-data archive of the jar that its first question writes, on the throughput"
+            + " collector (and a point question on the quick compiler).");
     usedHeap(); // each run from a collected heap
     long t = System.nanoTime();
     long decoded = readAndDecode(topics.logins(), registry);
@@ -357,7 +382,7 @@ final class AuditReplayRates extends Scenario {
         List.of("--at", at.toString(), "--config", config.toString(), "--format", "json");
     double[] plainSecs = new double[3];
     for (int i = 0; i < plainSecs.length; i++) {
-      plainSecs[i] = cli(dir, "audit", "ip", Bench.address(7 + i), ipAt);
+      plainSecs[i] = cli(dir, null, null, question("ip", Bench.address(7 + i), ipAt));
     }
     Stats.Repeated plain = Stats.repeated(plainSecs);
     r.row(
@@ -369,13 +394,13 @@ final class AuditReplayRates extends Scenario {
         "");
     r.figure("month_ipAtSeconds", plain.median());
     Path launcher = launcher();
+    Path cds = Files.createDirectories(dir.resolve("cds-month")); // its own: a first question
     if (launcher == null) {
       r.note("bin/pop-before-smtp not found next to the jar's directory: no launcher rows.");
     } else {
       // the launcher (README, "Answering fast"): its first question writes the class-data
       // archive, the questions after start from it
-      Path cds = Files.createDirectories(dir.resolve("cds"));
-      double first = launched(dir, launcher, cds, "audit", "ip", Bench.address(6), ipAt);
+      double first = cli(dir, launcher, cds, question("ip", Bench.address(6), ipAt));
       r.row(
           f0(n),
           "month: bin/pop-before-smtp audit ip X --at T, first question (writes the archive)",
@@ -386,12 +411,12 @@ final class AuditReplayRates extends Scenario {
       r.figure("month_ipAtSeconds_launcherFirst", first);
       double[] ipSecs = new double[3];
       for (int i = 0; i < ipSecs.length; i++) {
-        ipSecs[i] = launched(dir, launcher, cds, "audit", "ip", Bench.address(7 + i), ipAt);
+        ipSecs[i] = cli(dir, launcher, cds, question("ip", Bench.address(7 + i), ipAt));
       }
       Stats.Repeated ip = Stats.repeated(ipSecs);
       r.row(
           f0(n),
-          "month: bin/pop-before-smtp audit ip X --at T (archive, quick compiler)",
+          "month: bin/pop-before-smtp audit ip X --at T (archive, quick compiler, ParallelGC)",
           "",
           ip.show("%.2f"),
           "",
@@ -406,38 +431,64 @@ final class AuditReplayRates extends Scenario {
               + f2(first)
               + " s)");
       double user =
-          launched(
+          cli(
               dir,
               launcher,
               cds,
-              "audit",
-              "user",
-              "user7",
-              List.of("--from=-30d", "--config", config.toString(), "--format", "jsonl"));
+              question(
+                  "user",
+                  "user7",
+                  List.of("--from=-30d", "--config", config.toString(), "--format", "jsonl")));
       r.row(f0(n), "month: bin/pop-before-smtp audit user U --from -30d", "", f1(user), "", "");
       r.figure("month_userSeconds", user);
     }
-    double export = export(dir, config, "--from=-31d");
+    double export = export(dir, config, "--from=-31d", null, null);
     r.row(
         f0(n),
-        "month: CLI audit export --format csv to a file",
+        "month: CLI (java -jar) audit export --format csv to a file",
         f0(n),
         f1(export),
         f0(n / export),
         "");
     r.figure("month_ownJvm_exportSeconds", export);
+    if (launcher != null) {
+      double launched = export(dir, config, "--from=-31d", launcher, cds);
+      r.row(
+          f0(n),
+          "month: bin/pop-before-smtp audit export --format csv to a file",
+          f0(n),
+          f1(launched),
+          f0(n / launched),
+          "");
+      r.figure("month_ownJvm_exportSeconds_launcher", launched);
+    }
+  }
+
+  /** {@code audit <subcommand> <target> <options>}. */
+  private static List<String> question(String subcommand, String target, List<String> options) {
+    List<String> args = new ArrayList<>(List.of("audit", subcommand, target));
+    args.addAll(options);
+    return args;
   }
 
   /**
-   * Runs this jar's CLI in a JVM of its own ({@code command}, {@code subcommand}, {@code target}
-   * and {@code options}); returns its wall-clock seconds.
+   * Runs this jar's CLI with {@code args} in a JVM of its own: as {@code java -jar} when {@code
+   * launcher} is null, else through it on this jar with this JVM, its archives in {@code cds};
+   * returns its wall-clock seconds.
    */
-  private double cli(
-      Path dir, String command, String subcommand, String target, List<String> options)
-      throws Exception {
-    List<String> args = new ArrayList<>(List.of(command, subcommand, target));
-    args.addAll(options);
-    return ownJvm(dir, "org.popbeforesmtp.Main", args);
+  private double cli(Path dir, Path launcher, Path cds, List<String> args) throws Exception {
+    if (launcher == null) {
+      return ownJvm(dir, "org.popbeforesmtp.Main", args);
+    }
+    List<String> command = new ArrayList<>(List.of(launcher.toString()));
+    command.addAll(args);
+    return timed(
+        dir,
+        command,
+        Map.of(
+            "PBS_JAR", System.getProperty("java.class.path"),
+            "JAVA_HOME", System.getProperty("java.home"),
+            "PBS_CDS_DIR", cds.toString()));
   }
 
   /**
@@ -451,31 +502,6 @@ final class AuditReplayRates extends Scenario {
     return launcher != null && Files.isExecutable(launcher) && jar.toString().endsWith(".jar")
         ? launcher
         : null;
-  }
-
-  /**
-   * Runs {@code launcher} on this jar with this JVM, its archives in {@code cds}, with {@code
-   * command}, {@code subcommand}, {@code target} and {@code options}; returns its wall-clock
-   * seconds.
-   */
-  private double launched(
-      Path dir,
-      Path launcher,
-      Path cds,
-      String command,
-      String subcommand,
-      String target,
-      List<String> options)
-      throws Exception {
-    List<String> args = new ArrayList<>(List.of(launcher.toString(), command, subcommand, target));
-    args.addAll(options);
-    return timed(
-        dir,
-        args,
-        Map.of(
-            "PBS_JAR", System.getProperty("java.class.path"),
-            "JAVA_HOME", System.getProperty("java.home"),
-            "PBS_CDS_DIR", cds.toString()));
   }
 
   /**
