@@ -380,11 +380,7 @@ final class AuditReplayRates extends Scenario {
     Instant at = Instant.ofEpochMilli(end - span / 2);
     List<String> ipAt =
         List.of("--at", at.toString(), "--config", config.toString(), "--format", "json");
-    double[] plainSecs = new double[3];
-    for (int i = 0; i < plainSecs.length; i++) {
-      plainSecs[i] = cli(dir, null, null, question("ip", Bench.address(7 + i), ipAt));
-    }
-    Stats.Repeated plain = Stats.repeated(plainSecs);
+    Stats.Repeated plain = ipAnswers(dir, null, null, ipAt);
     r.row(
         f0(n),
         "month: CLI audit ip X --at T (mid-month), java -jar",
@@ -409,11 +405,7 @@ final class AuditReplayRates extends Scenario {
           "",
           "");
       r.figure("month_ipAtSeconds_launcherFirst", first);
-      double[] ipSecs = new double[3];
-      for (int i = 0; i < ipSecs.length; i++) {
-        ipSecs[i] = cli(dir, launcher, cds, question("ip", Bench.address(7 + i), ipAt));
-      }
-      Stats.Repeated ip = Stats.repeated(ipSecs);
+      Stats.Repeated ip = ipAnswers(dir, launcher, cds, ipAt);
       r.row(
           f0(n),
           "month: bin/pop-before-smtp audit ip X --at T (archive, quick compiler, ParallelGC)",
@@ -462,6 +454,16 @@ final class AuditReplayRates extends Scenario {
           "");
       r.figure("month_ownJvm_exportSeconds_launcher", launched);
     }
+  }
+
+  /** Three {@code audit ip} questions about three addresses, each timed ({@link #cli}). */
+  private Stats.Repeated ipAnswers(Path dir, Path launcher, Path cds, List<String> options)
+      throws Exception {
+    double[] secs = new double[3];
+    for (int i = 0; i < secs.length; i++) {
+      secs[i] = cli(dir, launcher, cds, question("ip", Bench.address(7 + i), options));
+    }
+    return Stats.repeated(secs);
   }
 
   /** {@code audit <subcommand> <target> <options>}. */
