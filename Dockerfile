@@ -11,6 +11,11 @@ FROM eclipse-temurin:17-jre
 RUN useradd --system --home /var/lib/pop-before-smtp pbs \
     && mkdir -p /var/lib/pop-before-smtp && chown pbs /var/lib/pop-before-smtp
 COPY --from=build /src/target/pop-before-smtp.jar /opt/pop-before-smtp/pop-before-smtp.jar
+# the launcher for audit questions inside a running container (README, "Answering fast"):
+#   docker compose exec processor-1 pop-before-smtp audit ip 198.51.100.23 --at=-1h
+# its class-data archive lands in the service user's home and serves the questions after it
+COPY bin/pop-before-smtp /usr/local/bin/pop-before-smtp
+ENV PBS_JAR=/opt/pop-before-smtp/pop-before-smtp.jar
 USER pbs
 WORKDIR /var/lib/pop-before-smtp
 ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/opt/pop-before-smtp/pop-before-smtp.jar"]
