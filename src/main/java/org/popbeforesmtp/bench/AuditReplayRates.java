@@ -25,6 +25,9 @@ import org.popbeforesmtp.runtime.DevSchemaRegistry;
 
 /** The bench scenario {@code audit-replay}. */
 final class AuditReplayRates extends Scenario {
+  /** bin/pop-before-smtp of this checkout, or null: the rows through it are left out then. */
+  private final Path launcher = launcher();
+
   AuditReplayRates(Bench bench) {
     super(bench);
   }
@@ -60,6 +63,9 @@ final class AuditReplayRates extends Scenario {
       if (!quick) {
         auditMonth(r, 10_000_000, dir, httpRegistry.url(), registry);
       }
+    }
+    if (launcher == null) {
+      r.note("bin/pop-before-smtp not found next to the jar's directory: no launcher rows.");
     }
     r.note(
         "Whole topic from its start; the rules of the processor's defaults (TTL 30 min). The"
@@ -178,10 +184,9 @@ final class AuditReplayRates extends Scenario {
       r.figure("seconds", ip.median());
     }
     Path config = clusterConfig(dir.resolve("audit-day.properties"), registryUrl, topics);
-    Path launcher = launcher();
     Path cds = Files.createDirectories(dir.resolve("cds"));
     if (launcher != null) {
-      export(dir, config, "--from=-3d", launcher, cds); // its first question writes the archive
+      export(dir, config, "--from=-3d", cds); // its first question writes the archive
     }
     double[] yardstick = new double[repeats];
     double[] export = new double[repeats];
@@ -189,9 +194,9 @@ final class AuditReplayRates extends Scenario {
     for (int i = 0; i < repeats; i++) {
       yardstick[i] =
           ownJvm(dir, PlainConsumer.class.getName(), List.of(config.toString(), topics.logins()));
-      export[i] = export(dir, config, "--from=-3d", null, null);
+      export[i] = export(dir, config, "--from=-3d", null);
       if (launcher != null) {
-        launched[i] = export(dir, config, "--from=-3d", launcher, cds);
+        launched[i] = export(dir, config, "--from=-3d", cds);
       }
     }
     Stats.Repeated plain = Stats.repeated(yardstick);
@@ -207,7 +212,6 @@ final class AuditReplayRates extends Scenario {
         "  day, own JVM: plain consumer (generic decoding) " + plain.show("%.2f") + " s";
     for (boolean throughLauncher : new boolean[] {false, true}) {
       if (throughLauncher && launcher == null) {
-        r.note("bin/pop-before-smtp not found next to the jar's directory: no launcher rows.");
         continue;
       }
       Stats.Repeated cli = Stats.repeated(throughLauncher ? launched : export);
@@ -235,14 +239,11 @@ final class AuditReplayRates extends Scenario {
 
   /**
    * Runs the CLI's {@code audit export --format csv} of the topics in {@code config} from {@code
-   * from} to a file, in a JVM of its own: as {@code java -jar}, or through {@code launcher} with
-   * its archives in {@code cds}; returns its wall-clock seconds.
+   * from} to a file, in a JVM of its own ({@link #cli}); returns its wall-clock seconds.
    */
-  private double export(Path dir, Path config, String from, Path launcher, Path cds)
-      throws Exception {
+  private double export(Path dir, Path config, String from, Path cds) throws Exception {
     return cli(
         dir,
-        launcher,
         cds,
         List.of(
             "audit",
@@ -380,7 +381,7 @@ final class AuditReplayRates extends Scenario {
     Instant at = Instant.ofEpochMilli(end - span / 2);
     List<String> ipAt =
         List.of("--at", at.toString(), "--config", config.toString(), "--format", "json");
-    Stats.Repeated plain = ipAnswers(dir, null, null, ipAt);
+    Stats.Repeated plain = ipAnswers(dir, null, ipAt);
     r.row(
         f0(n),
         "month: CLI audit ip X --at T (mid-month), java -jar",
@@ -389,14 +390,11 @@ final class AuditReplayRates extends Scenario {
         "",
         "");
     r.figure("month_ipAtSeconds", plain.median());
-    Path launcher = launcher();
     Path cds = Files.createDirectories(dir.resolve("cds-month")); // its own: a first question
-    if (launcher == null) {
-      r.note("bin/pop-before-smtp not found next to the jar's directory: no launcher rows.");
-    } else {
+    if (launcher != null) {
       // the launcher (README, "Answering fast"): its first question writes the class-data
       // archive, the questions after start from it
-      double first = cli(dir, launcher, cds, question("ip", Bench.address(6), ipAt));
+      double first = cli(dir, cds, question("ip", Bench.address(6), ipAt));
       r.row(
           f0(n),
           "month: bin/pop-before-smtp audit ip X --at T, first question (writes the archive)",
@@ -405,7 +403,7 @@ final class AuditReplayRates extends Scenario {
           "",
           "");
       r.figure("month_ipAtSeconds_launcherFirst", first);
-      Stats.Repeated ip = ipAnswers(dir, launcher, cds, ipAt);
+      Stats.Repeated ip = ipAnswers(dir, cds, ipAt);
       r.row(
           f0(n),
           "month: bin/pop-before-smtp audit ip X --at T (archive, quick compiler, ParallelGC)",
@@ -425,7 +423,6 @@ final class AuditReplayRates extends Scenario {
       double user =
           cli(
               dir,
-              launcher,
               cds,
               question(
                   "user",
@@ -434,7 +431,7 @@ final class AuditReplayRates extends Scenario {
       r.row(f0(n), "month: bin/pop-before-smtp audit user U --from -30d", "", f1(user), "", "");
       r.figure("month_userSeconds", user);
     }
-    double export = export(dir, config, "--from=-31d", null, null);
+    double export = export(dir, config, "--from=-31d", null);
     r.row(
         f0(n),
         "month: CLI (java -jar) audit export --format csv to a file",
@@ -444,7 +441,7 @@ final class AuditReplayRates extends Scenario {
         "");
     r.figure("month_ownJvm_exportSeconds", export);
     if (launcher != null) {
-      double launched = export(dir, config, "--from=-31d", launcher, cds);
+      double launched = export(dir, config, "--from=-31d", cds);
       r.row(
           f0(n),
           "month: bin/pop-before-smtp audit export --format csv to a file",
@@ -457,11 +454,10 @@ final class AuditReplayRates extends Scenario {
   }
 
   /** Three {@code audit ip} questions about three addresses, each timed ({@link #cli}). */
-  private Stats.Repeated ipAnswers(Path dir, Path launcher, Path cds, List<String> options)
-      throws Exception {
+  private Stats.Repeated ipAnswers(Path dir, Path cds, List<String> options) throws Exception {
     double[] secs = new double[3];
     for (int i = 0; i < secs.length; i++) {
-      secs[i] = cli(dir, launcher, cds, question("ip", Bench.address(7 + i), options));
+      secs[i] = cli(dir, cds, question("ip", Bench.address(7 + i), options));
     }
     return Stats.repeated(secs);
   }
@@ -475,11 +471,11 @@ final class AuditReplayRates extends Scenario {
 
   /**
    * Runs this jar's CLI with {@code args} in a JVM of its own: as {@code java -jar} when {@code
-   * launcher} is null, else through it on this jar with this JVM, its archives in {@code cds};
+   * cds} is null, else through the launcher on this jar with this JVM, its archives in {@code cds};
    * returns its wall-clock seconds.
    */
-  private double cli(Path dir, Path launcher, Path cds, List<String> args) throws Exception {
-    if (launcher == null) {
+  private double cli(Path dir, Path cds, List<String> args) throws Exception {
+    if (cds == null) {
       return ownJvm(dir, "org.popbeforesmtp.Main", args);
     }
     List<String> command = new ArrayList<>(List.of(launcher.toString()));
@@ -499,11 +495,11 @@ final class AuditReplayRates extends Scenario {
    */
   private static Path launcher() {
     Path jar = Path.of(System.getProperty("java.class.path")).toAbsolutePath();
-    Path launcher = jar.getParent() == null ? null : jar.getParent().resolveSibling("bin");
-    launcher = launcher == null ? null : launcher.resolve("pop-before-smtp");
-    return launcher != null && Files.isExecutable(launcher) && jar.toString().endsWith(".jar")
-        ? launcher
-        : null;
+    if (jar.getParent() == null || !jar.toString().endsWith(".jar")) {
+      return null;
+    }
+    Path script = jar.getParent().resolveSibling("bin").resolve("pop-before-smtp");
+    return Files.isExecutable(script) ? script : null;
   }
 
   /**

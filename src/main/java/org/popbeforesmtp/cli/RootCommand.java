@@ -53,19 +53,14 @@ public final class RootCommand implements Callable<Integer> {
               + " level alone.")
   boolean verbose;
 
-  /** The command line with every subcommand. */
-  public static CommandLine newCommandLine() {
-    return build(SUBCOMMANDS);
-  }
-
   /**
-   * The command line that runs {@code args}, as {@code Main} runs it: when they name a subcommand,
-   * with that one alone. Picocli builds a subcommand's whole model, options and their types, when
-   * it is added, and {@code publish}'s option types are Avro enums, whose schemas load Avro and
-   * Jackson: with every subcommand built, {@code audit --version} took 0.95 s, alone 0.45 s (an
-   * {@code audit ip} answer, which loads both anyway, gains about 0.1 s). Anything else (no
-   * subcommand, {@code help}, a misspelt name) gets every subcommand, to list them or suggest the
-   * nearest.
+   * The command line that runs {@code args}, as {@code Main} runs it (with none: every subcommand):
+   * when they name a subcommand, with that one alone. Picocli builds a subcommand's whole model,
+   * options and their types, when it is added, and {@code publish}'s option types are Avro enums,
+   * whose schemas load Avro and Jackson: with every subcommand built, {@code audit --version} took
+   * 0.95 s, alone 0.45 s (an {@code audit ip} answer, which loads both anyway, gains about 0.1 s).
+   * Anything else (no subcommand, {@code help}, a misspelt name) gets every subcommand, to list
+   * them or suggest the nearest.
    */
   public static CommandLine newCommandLine(String... args) {
     String first = null;
