@@ -22,6 +22,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.popbeforesmtp.avro.LoginEvent;
+import org.popbeforesmtp.config.ProducerSettings;
 import org.popbeforesmtp.grants.TopicUnavailableException;
 import org.popbeforesmtp.grants.Topics;
 import org.popbeforesmtp.net.IpAddress;
@@ -32,10 +33,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Publishes {@link LoginEvent}s to {@code mail.logins}, keyed by the canonical client IP, with an
- * idempotent producer ({@code acks=all}, lz4, small linger). {@link #submit} never blocks its
- * caller (a login must never wait for Kafka): events go into a bounded queue that one sender thread
- * hands to the producer. What cannot be delivered is counted and logged: a full queue
- * (back-pressure beyond the bound), and events Kafka did not take within {@code maxUnavailable}.
+ * idempotent producer ({@link ProducerSettings#idempotent}, lz4, small linger). {@link #submit}
+ * never blocks its caller (a login must never wait for Kafka): events go into a bounded queue that
+ * one sender thread hands to the producer. What cannot be delivered is counted and logged: a full
+ * queue (back-pressure beyond the bound), and events Kafka did not take within {@code
+ * maxUnavailable}.
  *
  * <p>The record timestamp says when the event reached Kafka ({@link RecordTime#ARRIVAL}), so audit
  * replay sees each event when the processor could first see it, and seeks by it; a backfill of old
@@ -112,8 +114,7 @@ public final class LoginPublisher implements AutoCloseable {
     props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
     props.put(ProducerConfig.BATCH_SIZE_CONFIG, 64 * 1024);
     props.putAll(clientProps);
-    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    ProducerSettings.idempotent(props);
     int timeout = (int) Math.max(1000, Math.min(Integer.MAX_VALUE, maxUnavailable.toMillis()));
     // Kafka requires delivery.timeout >= linger + request.timeout
     props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, timeout);

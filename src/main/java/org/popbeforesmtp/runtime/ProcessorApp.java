@@ -18,7 +18,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -31,6 +30,7 @@ import org.apache.kafka.streams.processor.StateRestoreListener;
 import org.apache.kafka.streams.state.HostInfo;
 import org.popbeforesmtp.avro.Revocation;
 import org.popbeforesmtp.config.ProcessorConfig;
+import org.popbeforesmtp.config.ProducerSettings;
 import org.popbeforesmtp.config.StreamsSettings;
 import org.popbeforesmtp.grants.GrantRules;
 import org.popbeforesmtp.grants.GrantSerdes;
@@ -294,9 +294,7 @@ public final class ProcessorApp implements AutoCloseable {
 
   private synchronized KafkaProducer<String, Revocation> revocations() {
     if (revocationProducer == null) {
-      Properties props = clientProps(config);
-      props.put(ProducerConfig.ACKS_CONFIG, "all");
-      props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+      Properties props = ProducerSettings.idempotent(clientProps(config));
       revocationProducer =
           new KafkaProducer<>(
               props,

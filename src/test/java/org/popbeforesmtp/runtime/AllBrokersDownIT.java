@@ -175,11 +175,16 @@ class AllBrokersDownIT {
               c -> {
                 if (!c.isSatisfied() && c.getElapsedTimeInMS() / 1000 % 10 == 0) {
                   System.out.printf(
-                      "OUTAGE: after %d s: ingest queued %d published %d failed %d; granted at"
-                          + " the edge %d of 50, by the processor's API %d; processor ready=%s"
-                          + " (%s); edge ready=%s degraded=%s%n",
+                      "OUTAGE: after %d s: ingest queued %d, sent and not yet acknowledged %d,"
+                          + " published %d, failed %d; granted at the edge %d of 50, by the"
+                          + " processor's API %d; processor ready=%s (%s); edge ready=%s"
+                          + " degraded=%s%n",
                       c.getElapsedTimeInMS() / 1000,
                       ingest.publisher().queued(),
+                      ingest.publisher().submitted()
+                          - ingest.publisher().queued()
+                          - ingest.publisher().published()
+                          - ingest.publisher().failed(),
                       ingest.publisher().published(),
                       ingest.publisher().failed(),
                       reported.stream().filter(ip -> edge.cache().check(ip).granted()).count(),
@@ -190,6 +195,9 @@ class AllBrokersDownIT {
                       processor.activity(),
                       edge.cache().isReady(),
                       edge.cache().isDegraded());
+                  if (c.getElapsedTimeInMS() / 1000 == 60) {
+                    printStreamThreads(); // a minute without the grants: what the threads do
+                  }
                 }
               })
           .until(() -> reported.stream().allMatch(ip -> edge.cache().check(ip).granted()));
@@ -204,6 +212,21 @@ class AllBrokersDownIT {
               + " back; processor %s without a restart%n",
           delivered, processor.streams().state());
     }
+  }
+
+  /** The stacks of the stream threads and ingest's sender, for a run that does not recover. */
+  private static void printStreamThreads() {
+    Thread.getAllStackTraces()
+        .forEach(
+            (thread, stack) -> {
+              if (thread.getName().contains("StreamThread")
+                  || thread.getName().equals("login-publisher")) {
+                System.out.println("OUTAGE: thread " + thread.getName() + " " + thread.getState());
+                for (StackTraceElement frame : stack) {
+                  System.out.println("OUTAGE:     at " + frame);
+                }
+              }
+            });
   }
 
   /** Whether the processor's API answers a live grant for {@code ip} (false when it cannot). */
