@@ -399,6 +399,49 @@ class AuditIT {
     }
   }
 
+  /**
+   * bin/pop-before-smtp runs a question that replays days (here an export, with archives off) as a
+   * batch job, on the throughput collector with the optimising compiler kept for the hottest code,
+   * and answers as the CLI does in-process.
+   */
+  @Test
+  void launcherRunsAnExportAsABatchJobWithTheSameAnswer() throws Exception {
+    Topics topics = Topics.defaults().withPrefix(KafkaBroker.unique("audit-batch") + ".");
+    try (DevSchemaRegistry registry = DevSchemaRegistry.start(dir, "127.0.0.1", 0)) {
+      Path config = history(topics, registry.url());
+      List<String> export =
+          List.of(
+              "audit",
+              "export",
+              "--config",
+              config.toString(),
+              "--from",
+              "2026-03-01",
+              "--to",
+              "2026-04-01",
+              "--format",
+              "csv",
+              "--output");
+      Path launchedCsv = dir.resolve("launched.csv");
+      List<String> launchedArgs = new ArrayList<>(export);
+      launchedArgs.add(launchedCsv.toString());
+      Launched launched = launch(Path.of("off"), "-XX:+PrintFlagsFinal", launchedArgs);
+      assertThat(launched.code()).as(launched.err()).isZero();
+      assertThat(launched.out())
+          .containsPattern("Tier4InvocationThreshold  *= 100000 ")
+          .containsPattern("Tier4BackEdgeThreshold  *= 1000000 ")
+          .containsPattern("UseParallelGC  *= true ");
+
+      Path inProcessCsv = dir.resolve("in-process.csv");
+      List<String> inProcessArgs = new ArrayList<>(export);
+      inProcessArgs.add(inProcessCsv.toString());
+      Commands.run(inProcessArgs.toArray(String[]::new));
+      assertThat(Files.readAllLines(launchedCsv))
+          .hasSizeGreaterThan(3)
+          .isEqualTo(Files.readAllLines(inProcessCsv));
+    }
+  }
+
   private record Launched(int code, String out, String err) {}
 
   /** The answer without its summary (which says how long the read took). */
