@@ -296,19 +296,7 @@ class AuditIT {
     System.out.println("AUDIT-USER-TABLE:\n" + user);
 
     Path csv = dir.resolve("march.csv");
-    Commands.run(
-        "audit",
-        "export",
-        "--config",
-        config.toString(),
-        "--from",
-        "2026-03-01",
-        "--to",
-        "2026-04-01",
-        "--format",
-        "csv",
-        "--output",
-        csv.toString());
+    Commands.run(marchCsv(config, csv).toArray(String[]::new));
     List<String> lines = Files.readAllLines(csv);
     assertThat(lines.get(0)).startsWith("type,key,from,until,ending");
     assertThat(lines.get(1)).startsWith("rules,").contains("ttl=30m");
@@ -409,23 +397,9 @@ class AuditIT {
     Topics topics = Topics.defaults().withPrefix(KafkaBroker.unique("audit-batch") + ".");
     try (DevSchemaRegistry registry = DevSchemaRegistry.start(dir, "127.0.0.1", 0)) {
       Path config = history(topics, registry.url());
-      List<String> export =
-          List.of(
-              "audit",
-              "export",
-              "--config",
-              config.toString(),
-              "--from",
-              "2026-03-01",
-              "--to",
-              "2026-04-01",
-              "--format",
-              "csv",
-              "--output");
       Path launchedCsv = dir.resolve("launched.csv");
-      List<String> launchedArgs = new ArrayList<>(export);
-      launchedArgs.add(launchedCsv.toString());
-      Launched launched = launch(Path.of("off"), "-XX:+PrintFlagsFinal", launchedArgs);
+      Launched launched =
+          launch(Path.of("off"), "-XX:+PrintFlagsFinal", marchCsv(config, launchedCsv));
       assertThat(launched.code()).as(launched.err()).isZero();
       assertThat(launched.out())
           .containsPattern("Tier4InvocationThreshold  *= 100000 ")
@@ -433,13 +407,28 @@ class AuditIT {
           .containsPattern("UseParallelGC  *= true ");
 
       Path inProcessCsv = dir.resolve("in-process.csv");
-      List<String> inProcessArgs = new ArrayList<>(export);
-      inProcessArgs.add(inProcessCsv.toString());
-      Commands.run(inProcessArgs.toArray(String[]::new));
+      Commands.run(marchCsv(config, inProcessCsv).toArray(String[]::new));
       assertThat(Files.readAllLines(launchedCsv))
           .hasSizeGreaterThan(3)
           .isEqualTo(Files.readAllLines(inProcessCsv));
     }
+  }
+
+  /** The CLI's arguments for an export of March 2026 as CSV to {@code output}. */
+  private static List<String> marchCsv(Path config, Path output) {
+    return List.of(
+        "audit",
+        "export",
+        "--config",
+        config.toString(),
+        "--from",
+        "2026-03-01",
+        "--to",
+        "2026-04-01",
+        "--format",
+        "csv",
+        "--output",
+        output.toString());
   }
 
   private record Launched(int code, String out, String err) {}
