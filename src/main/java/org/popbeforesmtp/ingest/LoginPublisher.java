@@ -22,7 +22,6 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.popbeforesmtp.avro.LoginEvent;
-import org.popbeforesmtp.config.ProducerSettings;
 import org.popbeforesmtp.grants.TopicUnavailableException;
 import org.popbeforesmtp.grants.Topics;
 import org.popbeforesmtp.net.IpAddress;

@@ -1,4 +1,4 @@
-package org.popbeforesmtp.config;
+package org.popbeforesmtp.ingest;
 
 import java.util.Properties;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -15,8 +15,8 @@ public final class ProducerSettings {
    * several, a first request that fails retriably (NOT_ENOUGH_REPLICAS while the brokers come back
    * from a full outage) and a second that succeeds leave the first retrying forever with
    * OUT_OF_ORDER_SEQUENCE_NUMBER, until its delivery timeout drops its events. Seen in
-   * AllBrokersDownIT: 2 of 50 held reports never delivered. With one in flight a partition's
-   * batches go strictly in order, the retry first. The cost is one round trip of waiting for what
+   * AllBrokersDownIT: 2 of 50 held reports not delivered. With one in flight a partition's batches
+   * go strictly in order, the retry first. The cost is one round trip of waiting for what
    * accumulates meanwhile (it goes in the next request).
    */
   public static Properties idempotent(Properties props) {
