@@ -252,13 +252,19 @@ public final class ProcessorApp implements AutoCloseable {
   }
 
   /**
-   * Ready: running, every active task's stores restored (an instance restarted after a crash
-   * restores them after it reports RUNNING), no fatal error.
+   * Ready: running, every stream thread running (a replaced thread's successor only once it has
+   * taken tasks), every active task's stores restored (an instance restarted after a crash restores
+   * them after it reports RUNNING), no fatal error ({@link ReadinessWatch#ready}).
    */
   public boolean isReady() {
-    return streams.state() == KafkaStreams.State.RUNNING
-        && restoring.isEmpty()
-        && failure.get() == null;
+    if (failure.get() != null || streams.state() != KafkaStreams.State.RUNNING) {
+      return false;
+    }
+    try {
+      return ReadinessWatch.ready(streams.state(), streams.metadataForLocalThreads(), restoring);
+    } catch (IllegalStateException e) {
+      return false; // Streams left RUNNING between the two looks
+    }
   }
 
   /**

@@ -104,6 +104,29 @@ final class ReadinessWatch implements AutoCloseable {
     }
   }
 
+  /**
+   * Whether the processor can process and answer: Streams RUNNING, no changelog being restored, and
+   * every stream thread RUNNING. A thread's state here is the one it last published: Streams
+   * refreshes a thread's metadata when it reaches RUNNING. So a thread that replaced a dead one
+   * counts as not running until it has joined the group and taken tasks, while Streams itself says
+   * RUNNING meanwhile (seen in CI after a full broker outage: a replacement left {@code CREATED}
+   * for minutes, no login processed, and the processor had said it was ready).
+   */
+  static boolean ready(
+      KafkaStreams.State state,
+      Collection<ThreadMetadata> threads,
+      Collection<TopicPartition> restoring) {
+    if (state != KafkaStreams.State.RUNNING || !restoring.isEmpty()) {
+      return false;
+    }
+    for (ThreadMetadata t : threads) {
+      if (!t.threadState().equals("RUNNING")) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** The Streams state, each thread's state and tasks, and the changelogs being restored. */
   static String describe(
       KafkaStreams.State state,

@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.TaskMetadata;
+import org.apache.kafka.streams.ThreadMetadata;
 import org.apache.kafka.streams.processor.TaskId;
 import org.apache.kafka.streams.processor.internals.TaskMetadataImpl;
 import org.apache.kafka.streams.processor.internals.ThreadMetadataImpl;
@@ -100,5 +101,24 @@ class ReadinessWatchTest {
                 + " restoring app-store-changelog-0, app-store-changelog-1");
     assertThat(ReadinessWatch.describe(KafkaStreams.State.RUNNING, List.of(), List.of()))
         .isEqualTo("Streams RUNNING; restoring nothing");
+  }
+
+  @Test
+  void readyOnlyWhenStreamsAndEveryThreadRunAndNothingIsRestored() {
+    ThreadMetadata running = thread("app-0f1e-StreamThread-1", "RUNNING");
+    // a thread that replaced a dead one, not yet in the group: Streams still says RUNNING
+    ThreadMetadata replacement = thread("app-0f1e-StreamThread-2", "CREATED");
+    TopicPartition changelog = new TopicPartition("app-store-changelog", 0);
+    KafkaStreams.State up = KafkaStreams.State.RUNNING;
+
+    assertThat(ReadinessWatch.ready(up, List.of(running), List.of())).isTrue();
+    assertThat(ReadinessWatch.ready(up, List.of(running, replacement), List.of())).isFalse();
+    assertThat(ReadinessWatch.ready(up, List.of(running), List.of(changelog))).isFalse();
+    assertThat(ReadinessWatch.ready(KafkaStreams.State.REBALANCING, List.of(running), List.of()))
+        .isFalse();
+  }
+
+  private static ThreadMetadata thread(String name, String state) {
+    return new ThreadMetadataImpl(name, state, "c", "r", "p", "a", Set.of(), Set.of());
   }
 }
