@@ -257,13 +257,14 @@ public final class ProcessorApp implements AutoCloseable {
    * them after it reports RUNNING), no fatal error ({@link ReadinessWatch#ready}).
    */
   public boolean isReady() {
-    if (failure.get() != null || streams.state() != KafkaStreams.State.RUNNING) {
-      return false;
+    KafkaStreams.State state = streams.state();
+    if (failure.get() != null || state != KafkaStreams.State.RUNNING) {
+      return false; // (Streams lists its threads only while it runs)
     }
     try {
-      return ReadinessWatch.ready(streams.state(), streams.metadataForLocalThreads(), restoring);
+      return ReadinessWatch.ready(state, streams.metadataForLocalThreads(), restoring);
     } catch (IllegalStateException e) {
-      return false; // Streams left RUNNING between the two looks
+      return false; // Streams stopped running since
     }
   }
 

@@ -184,7 +184,8 @@ class AllBrokersDownIT {
                       ingest.publisher().submitted()
                           - ingest.publisher().queued()
                           - ingest.publisher().published()
-                          - ingest.publisher().failed(),
+                          - ingest.publisher().failed()
+                          - ingest.publisher().rejected(),
                       ingest.publisher().published(),
                       ingest.publisher().failed(),
                       reported.stream().filter(ip -> edge.cache().check(ip).granted()).count(),
